@@ -1,0 +1,57 @@
+"""The ASGI application: one FastAPI app serving every protocol on one port.
+
+OpenAPI docs are at ``/docs`` (Swagger UI) and ``/openapi.json``.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from braindock import __version__
+from braindock.config import Settings
+from braindock.server import braincube
+from braindock.server.context import Services
+from braindock.server.errors import install_error_handlers
+
+#: Filters built by the official client nest two JSON levels per combined filter, and the
+#: reference asks servers to accept about 1,000 levels (``braincube.md`` 5.2).
+RECURSION_LIMIT = 20_000
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the braindock app for ``settings`` (default: :meth:`Settings.load`).
+
+    The metadata store is opened and migrated when the app starts, so a new data directory
+    needs no preparation.
+    """
+    settings = settings or Settings.load()
+    sys.setrecursionlimit(max(sys.getrecursionlimit(), RECURSION_LIMIT))
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.services = Services.open(settings)
+        logging.getLogger("braindock").info("braindock %s serving data from %s", __version__, settings.data_dir)
+        try:
+            yield
+        finally:
+            app.state.services.close()
+
+    app = FastAPI(
+        title="braindock",
+        version=__version__,
+        description="Self-hosted server for the Braincube, BrainSTEM and NeuroSpeed protocols.",
+        lifespan=lifespan,
+    )
+    install_error_handlers(app)
+
+    @app.get("/healthz", tags=["server"], summary="Liveness probe")
+    def healthz() -> dict[str, str]:
+        return {"status": "ok", "version": __version__}
+
+    app.include_router(braincube.router)
+    return app

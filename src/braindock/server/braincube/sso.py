@@ -1,0 +1,57 @@
+"""Braincube SSO endpoints (``shared/reference/braincube.md`` section 2).
+
+* ``GET /sso-server/ws/user/me``: the caller's access list (2.3).
+* ``GET /sso-server/ws/oauth2/session``: exchanges ``Authorization: Bearer <token>`` for a
+  session token sent back later in ``IPLSSOTOKEN`` (2.1). braindock accepts a personal access
+  token as the OAuth2 bearer: it is the only kind of OAuth2 token it issues.
+* ``GET /sso-server/rest/session/openWithToken``: the same exchange at the pre-2.5 path.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+
+from braindock.server.braincube.access import accessible_braincubes
+from braindock.server.braincube.serialise import access_element
+from braindock.server.errors import Unauthorized
+from braindock.server.identity.requests import authenticate_request
+from braindock.server.identity.tokens import SESSION_LIFETIME, issue_token
+from braindock.server.storage.models import Account
+
+router = APIRouter(prefix="/sso-server", tags=["braincube: SSO"])
+
+
+@router.get("/ws/user/me", summary="The caller's account and the braincubes it may use")
+def user_me(request: Request) -> dict[str, Any]:
+    caller = authenticate_request(request, "SSO_READ")
+    with request.app.state.services.database.session() as session:
+        cubes = accessible_braincubes(session, caller.account_id)
+        return {
+            "email": caller.email,
+            "userEmail": caller.email,
+            "accessList": [access_element(cube) for cube in cubes],
+        }
+
+
+def _exchange(request: Request) -> dict[str, Any]:
+    scheme, _, bearer = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not bearer.strip():
+        raise Unauthorized("send the OAuth2 token as 'Authorization: Bearer <token>'")
+    caller = authenticate_request(request)
+    services = request.app.state.services
+    with services.database.session() as session:
+        account = session.get(Account, caller.account_id)
+        _, token = issue_token(session, account, sorted(caller.scopes), kind="session", lifetime=SESSION_LIFETIME)
+    return {"token": token, "expiresIn": int(SESSION_LIFETIME.total_seconds())}
+
+
+@router.get("/ws/oauth2/session", summary="Exchange an OAuth2 bearer token for a session token")
+def oauth2_session(request: Request) -> dict[str, Any]:
+    return _exchange(request)
+
+
+@router.get("/rest/session/openWithToken", summary="Pre-2.5 client path of the OAuth2 exchange")
+def open_with_token(request: Request) -> dict[str, Any]:
+    return _exchange(request)

@@ -1,0 +1,38 @@
+"""What every request handler can reach: settings, the two stores and the token verifier."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from fastapi import Request
+
+from braindock.config import Settings
+from braindock.server.identity.tokens import TokenVerifier
+from braindock.server.storage.database import Database
+from braindock.server.storage.samples import SampleStore
+
+
+@dataclass
+class Services:
+    """Long-lived objects shared by all protocols (one per running server)."""
+
+    settings: Settings
+    database: Database
+    samples: SampleStore
+    verifier: TokenVerifier = field(default_factory=TokenVerifier)
+
+    @classmethod
+    def open(cls, settings: Settings) -> Services:
+        from braindock.server.storage.database import open_database
+
+        settings.ensure_dirs()
+        return cls(settings, open_database(settings.database_url), SampleStore(settings.memory_base_dir))
+
+    def close(self) -> None:
+        self.samples.close()
+        self.database.dispose()
+
+
+def services(request: Request) -> Services:
+    """FastAPI dependency returning the running server's :class:`Services`."""
+    return request.app.state.services

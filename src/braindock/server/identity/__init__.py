@@ -1,0 +1,1 @@
+"""Identity shared by every protocol: accounts, personal access tokens, sessions and scopes."""

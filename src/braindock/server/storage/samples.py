@@ -1,0 +1,104 @@
+"""The sample store: one DuckDB file per memory base, holding the table ``samples``.
+
+Each file has the column ``_row`` (insertion order, 0-based) plus one column ``d<bcId>`` per
+variable. Files are written once, under a temporary name, and moved into place atomically, so a
+memory base is either complete or absent; readers open them read-only, which lets the CLI import
+new memory bases while the server is running.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Callable
+from pathlib import Path
+
+import duckdb
+
+SAMPLE_TABLE = "samples"
+ROW_COLUMN = "_row"
+
+
+def column_name(variable_bc_id: int) -> str:
+    """Name of the DuckDB column that stores variable ``variable_bc_id``."""
+    return f"d{int(variable_bc_id)}"
+
+
+class SampleStore:
+    """Access to the per-memory-base DuckDB files under ``directory``.
+
+    Args:
+        directory: folder holding ``<file name>.duckdb`` files.
+        memory_limit: DuckDB memory limit per opened file (e.g. ``"2GB"``).
+        threads: DuckDB worker threads per opened file.
+    """
+
+    def __init__(self, directory: Path, memory_limit: str = "2GB", threads: int = 2) -> None:
+        self.directory = directory
+        self.memory_limit = memory_limit
+        self.threads = threads
+        self._connections: dict[str, duckdb.DuckDBPyConnection] = {}
+        self._lock = threading.Lock()
+
+    def path(self, file_name: str) -> Path:
+        return self.directory / file_name
+
+    def _config(self) -> dict[str, str]:
+        return {"memory_limit": self.memory_limit, "threads": str(self.threads)}
+
+    def cursor(self, file_name: str) -> duckdb.DuckDBPyConnection:
+        """A read-only cursor on one memory base's file (thread-safe; close it when done).
+
+        Raises:
+            FileNotFoundError: the sample file does not exist.
+        """
+        with self._lock:
+            connection = self._connections.get(file_name)
+            if connection is None:
+                path = self.path(file_name)
+                if not path.exists():
+                    raise FileNotFoundError(path)
+                connection = duckdb.connect(str(path), read_only=True, config=self._config())
+                connection.execute("SET max_expression_depth TO 20000")
+                self._connections[file_name] = connection
+            return connection.cursor()
+
+    def write(self, file_name: str, build: Callable[[duckdb.DuckDBPyConnection], None]) -> Path:
+        """Create a new sample file atomically.
+
+        ``build`` receives a writable connection on a temporary file and must create the table
+        ``samples``. Only when it returns is the file moved to its final name.
+        """
+        self.directory.mkdir(parents=True, exist_ok=True)
+        final = self.path(file_name)
+        partial = final.with_name(final.name + ".partial")
+        partial.unlink(missing_ok=True)
+        connection = duckdb.connect(str(partial), config=self._config())
+        try:
+            build(connection)
+            connection.execute("CHECKPOINT")
+        except BaseException:
+            connection.close()
+            partial.unlink(missing_ok=True)
+            partial.with_name(partial.name + ".wal").unlink(missing_ok=True)
+            raise
+        connection.close()
+        with open(partial, "rb") as handle:
+            os.fsync(handle.fileno())
+        os.replace(partial, final)
+        return final
+
+    def remove(self, file_name: str) -> None:
+        """Close and delete one sample file (missing files are ignored)."""
+        with self._lock:
+            connection = self._connections.pop(file_name, None)
+        if connection is not None:
+            connection.close()
+        self.path(file_name).unlink(missing_ok=True)
+        self.path(file_name + ".wal").unlink(missing_ok=True)
+
+    def close(self) -> None:
+        with self._lock:
+            for connection in self._connections.values():
+                connection.close()
+            self._connections.clear()
