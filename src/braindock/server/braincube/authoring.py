@@ -52,8 +52,8 @@ class Condition(BaseModel):
     model_config = ConfigDict(extra="forbid")
     variable: Ref
     positive: bool = True
-    minimum: float | None = None
-    maximum: float | None = None
+    minimum: int | float | None = None
+    maximum: int | float | None = None
     modalities: list[str] | None = None
 
 
@@ -224,6 +224,9 @@ def _make_handlers(kind: str):  # type: ignore[no-untyped-def]
             session.delete(row)
             return {}
 
+    # the payload model is chosen at run time, so give FastAPI the class itself, not its name
+    create.__annotations__["payload"] = schema
+    replace.__annotations__["payload"] = schema
     create.__doc__ = f"Create a {label}; answers 201 with the stored {label}."
     replace.__doc__ = f"Replace a {label} whole; answers the stored {label}."
     delete.__doc__ = f"Delete a {label}; answers 200 {{}}."

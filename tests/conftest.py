@@ -1,0 +1,239 @@
+"""Shared fixtures: a real braindock server on 127.0.0.1 and a seeded Braincube "plant".
+
+``server`` starts ``braindock serve`` as a subprocess on a free port with a temporary data
+directory; ``plant`` fills it through the CLI (accounts, tokens, braincube, CSV import) and the
+authoring API (data group, events, job, rule), and keeps the source data as a pandas DataFrame
+so tests can compare every answer with pandas' own evaluation.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+import numpy as np
+import pandas as pd
+import pytest
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@dataclass
+class RunningServer:
+    """A braindock server process and its data directory."""
+
+    url: str
+    data_dir: Path
+    process: subprocess.Popen
+    log_path: Path
+
+    def cli(self, *args: str, check: bool = True) -> str:
+        """Run ``braindock --data-dir D ARGS``; return stripped stdout (raises on failure if ``check``)."""
+        result = subprocess.run(
+            [sys.executable, "-m", "braindock.cli", "--data-dir", str(self.data_dir), *args],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        if check and result.returncode != 0:
+            raise AssertionError(f"braindock {' '.join(args)} failed ({result.returncode}): {result.stderr}")
+        return result.stdout.strip()
+
+    def cli_result(self, *args: str) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [sys.executable, "-m", "braindock.cli", "--data-dir", str(self.data_dir), *args],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+
+def start_server(data_dir: Path) -> RunningServer:
+    port = free_port()
+    log_path = data_dir.parent / f"server-{port}.log"
+    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+    with open(log_path, "wb") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "braindock.cli", "serve", "--data-dir", str(data_dir), "--port", str(port)],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env=env,
+        )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"server exited early:\n{log_path.read_text()}")
+        try:
+            if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
+                return RunningServer(url, data_dir, process, log_path)
+        except httpx.TransportError:
+            time.sleep(0.1)
+    process.kill()
+    raise RuntimeError(f"server did not start:\n{log_path.read_text()}")
+
+
+def stop_server(server: RunningServer) -> None:
+    server.process.terminate()
+    try:
+        server.process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        server.process.kill()
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory: pytest.TempPathFactory):
+    data_dir = tmp_path_factory.mktemp("braindock") / "data"
+    running = start_server(data_dir)
+    yield running
+    stop_server(running)
+
+
+def make_process_frame(rows: int = 2000, seed: int = 7) -> pd.DataFrame:
+    """Synthetic process data with every variable kind and missing values, rows out of order."""
+    rng = np.random.default_rng(seed)
+    timestamp = pd.Series(pd.date_range("2024-01-01", periods=rows, freq="min"))
+    frame = pd.DataFrame(
+        {
+            "timestamp": timestamp,
+            "temperature": rng.normal(75, 10, rows).round(3),
+            "pressure": rng.uniform(0.5, 4.0, rows).round(4),
+            "speed": rng.integers(80, 200, rows),
+            "recipe": rng.choice(["R1", "R2", "R3"], rows),
+            "shift": rng.choice([1, 2, 3], rows),
+        }
+    )
+    frame.loc[rng.choice(rows, rows // 20, replace=False), "temperature"] = np.nan
+    frame.loc[rng.choice(rows, rows // 50, replace=False), "recipe"] = None
+    frame.loc[rng.choice(rows, 5, replace=False), "timestamp"] = pd.NaT
+    return frame.sample(frac=1, random_state=seed).reset_index(drop=True)
+
+
+def epoch_ms(text: str) -> int:
+    return int((datetime.fromisoformat(text) - datetime(1970, 1, 1)).total_seconds() * 1000)
+
+
+@dataclass
+class Plant:
+    """A seeded braincube: ids of everything created, and the source data as imported."""
+
+    url: str
+    token: str
+    other_token: str
+    braincube: str
+    mb: int
+    vars: dict[str, int]
+    frame: pd.DataFrame
+    order_column: str
+    datagroup: int
+    event_pos: int
+    event_neg: int
+    job: int
+    rule: int
+    csv_path: Path
+    server: RunningServer
+    config: dict[str, Any] = field(default_factory=dict)
+
+    def long_id(self, column: str) -> str:
+        return f"mb{self.mb}/d{self.vars[column]}"
+
+    def sorted_frame(self) -> pd.DataFrame:
+        """Source rows in the server's order: by timestamp (missing last), ties by file order."""
+        return self.frame.sort_values(self.order_column, na_position="last", kind="stable").reset_index(drop=True)
+
+    def api(self, token: str | None = None) -> httpx.Client:
+        return httpx.Client(base_url=self.url, headers={"X-api-key": token or self.token}, timeout=30)
+
+
+@pytest.fixture(scope="session")
+def plant(server: RunningServer, tmp_path_factory: pytest.TempPathFactory) -> Plant:
+    source = make_process_frame()
+    csv_path = tmp_path_factory.mktemp("plant") / "process.csv"
+    source.to_csv(csv_path, index=False, date_format="%Y-%m-%d %H:%M:%S")
+    server.cli("account", "create", "alice@example.com", "--password", "alice-password")
+    server.cli("account", "create", "bob@example.com", "--password", "bob-password")
+    token = server.cli("token", "create", "alice@example.com")
+    other = server.cli("token", "create", "bob@example.com")
+    server.cli("braincube", "create", "plant-a", "--owner", "alice@example.com")
+    server.cli("braincube", "create", "plant-b", "--owner", "bob@example.com")
+    mb = int(server.cli("memory-base", "import", "plant-a", str(csv_path), "--name", "Line 1"))
+
+    frame = pd.read_csv(csv_path, parse_dates=["timestamp"], dtype={"recipe": "object"})
+    frame["shift"] = frame["shift"].astype(str)
+    columns = list(frame.columns)
+    variables = {name: 2_000_001 + i for i, name in enumerate(columns)}
+
+    client = httpx.Client(base_url=server.url, headers={"X-api-key": token}, timeout=30)
+    base = f"/braincube/plant-a/braincube/mb/{mb}"
+
+    def post(path: str, body: dict) -> int:
+        response = client.post(base + path, json=body)
+        assert response.status_code == 201, response.text
+        return response.json()["bcId"]
+
+    def cond(column: str, **kw: Any) -> dict:
+        return {"variable": {"bcId": variables[column]}, "positive": kw.pop("positive", True), **kw}
+
+    datagroup = post(
+        "/dataGroups",
+        {"name": "Process block", "variables": [{"bcId": variables["temperature"]}, {"bcId": variables["pressure"]}]},
+    )
+    event_pos = post(
+        "/events",
+        {
+            "name": "Recipes R1/R2, day shift window",
+            "conditions": [
+                cond("recipe", modalities=["R1", "R2"]),
+                cond("timestamp", minimum=epoch_ms("2024-01-01T06:00:00"), maximum=epoch_ms("2024-01-01T20:00:00")),
+            ],
+        },
+    )
+    event_neg = post("/events", {"name": "Overheating", "conditions": [cond("temperature", minimum=80)]})
+    job = post(
+        "/jobs",
+        {
+            "name": "Pressure study",
+            "conditions": [cond("pressure", minimum=1.0, maximum=3.0)],
+            "modelEntries": [
+                {"name": "good", "conditions": [cond("speed", maximum=150)]},
+                {"name": "bad", "conditions": [cond("speed", minimum=150)]},
+            ],
+            "dataGroups": [{"bcId": datagroup}],
+            "events": {"positiveEvents": [{"bcId": event_pos}], "negativeEvents": [{"bcId": event_neg}]},
+        },
+    )
+    rule = post("/rules", {"name": "Keep temperature below 90", "job": {"bcId": job}, "description": "alarm"})
+    client.close()
+    return Plant(
+        url=server.url,
+        token=token,
+        other_token=other,
+        braincube="plant-a",
+        mb=mb,
+        vars=variables,
+        frame=frame,
+        order_column="timestamp",
+        datagroup=datagroup,
+        event_pos=event_pos,
+        event_neg=event_neg,
+        job=job,
+        rule=rule,
+        csv_path=csv_path,
+        server=server,
+        config={"api_key": token, "sso_base_url": server.url, "braincube_base_url": server.url},
+    )
