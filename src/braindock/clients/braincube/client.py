@@ -39,10 +39,10 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 import httpx
-from braindock.clients.braincube.bases.base import Base
 
 from braindock import __version__
 from braindock.clients.braincube import constants, instances, tools
+from braindock.clients.braincube.bases.base import Base
 from braindock.clients.braincube.errors import (
     AuthenticationError,
     BraincubeError,
@@ -438,6 +438,8 @@ class Client(Base):
                     if stream:
                         response.read()
                     body = _error_body(response)
+                except httpx.TransportError:
+                    body = ""
                 finally:
                     response.close()
                 raise error_for_status(status, body, method=method, url=url)

@@ -1,0 +1,1 @@
+"""Python SDKs, one sub-package per documented client API (braincube now; brainstem, neurospeed next)."""

@@ -1,0 +1,1 @@
+"""Common base classes of the SDK objects."""

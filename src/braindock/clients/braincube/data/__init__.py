@@ -1,0 +1,1 @@
+"""Braindata access: filters (:mod:`.conditions`) and column data (:mod:`.data`)."""

@@ -1,0 +1,1 @@
+"""Memory bases and the entities they contain."""

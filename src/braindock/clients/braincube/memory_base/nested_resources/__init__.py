@@ -1,0 +1,1 @@
+"""Entities that live inside a memory base: variables, data groups, events, jobs and rules."""
