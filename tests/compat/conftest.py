@@ -1,0 +1,270 @@
+"""Fixtures of the official-client compatibility suite.
+
+``official_python`` is the interpreter of a virtualenv holding the unmodified PyPI package
+``braincube-connector==2.8.0``. It lives in ``<repo>/.compat-venvs/braincube-connector-2.8.0``
+(ignored by git): reused when its python imports ``braincube_connector`` at that exact version,
+rebuilt otherwise (``python -m venv`` with ``sys.executable``, then ``pip install``).
+
+``official`` runs case lists through ``scripts/client_runner.py`` in that interpreter, one
+subprocess per session; ``sdk`` runs the same case lists in-process against
+``braindock.clients.braincube``. Both return ``{case id: {"ok"|"error": ..., "warnings": [...]}}``.
+Every subprocess gets an empty ``HOME`` (so no ``~/.braincube/config.json`` of the machine is
+picked up) and ``NO_PROXY`` for the loopback server.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import Plant
+
+CONNECTOR_VERSION = "2.8.0"
+REPO_ROOT = Path(__file__).resolve().parents[2]
+VENV_DIR = REPO_ROOT / ".compat-venvs" / f"braincube-connector-{CONNECTOR_VERSION}"
+SCRIPTS = Path(__file__).resolve().parent / "scripts"
+RUNNER = SCRIPTS / "client_runner.py"
+COMPAT_DIR = Path(__file__).resolve().parent
+LOOPBACK = "127.0.0.1,localhost"
+PACKAGE_SDK = "braindock.clients.braincube"
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        if COMPAT_DIR in Path(str(item.path)).resolve().parents:
+            item.add_marker(pytest.mark.compat)
+
+
+def _venv_python(venv: Path) -> Path:
+    return venv / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
+
+
+def _venv_is_usable(python: Path) -> bool:
+    if not python.exists():
+        return False
+    probe = subprocess.run(
+        [
+            str(python),
+            "-c",
+            "import importlib.metadata as m, braincube_connector; print(m.version('braincube-connector'))",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    return probe.returncode == 0 and probe.stdout.strip() == CONNECTOR_VERSION
+
+
+def _run_checked(command: list[str]) -> None:
+    result = subprocess.run(command, capture_output=True, text=True, timeout=1800)
+    if result.returncode != 0:
+        raise RuntimeError(f"{' '.join(command)} failed ({result.returncode}):\n{result.stdout}\n{result.stderr}")
+
+
+@pytest.fixture(scope="session")
+def official_python() -> Path:
+    """Interpreter of the cached virtualenv with ``braincube-connector==2.8.0`` (built on first use)."""
+    python = _venv_python(VENV_DIR)
+    if _venv_is_usable(python):
+        return python
+    shutil.rmtree(VENV_DIR, ignore_errors=True)
+    VENV_DIR.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        _run_checked([sys.executable, "-m", "venv", str(VENV_DIR)])
+        _run_checked(
+            [
+                str(python),
+                "-m",
+                "pip",
+                "install",
+                "--disable-pip-version-check",
+                "--no-input",
+                "--quiet",
+                f"braincube-connector=={CONNECTOR_VERSION}",
+            ]
+        )
+    except BaseException:
+        shutil.rmtree(VENV_DIR, ignore_errors=True)
+        raise
+    if not _venv_is_usable(python):
+        raise RuntimeError(f"{VENV_DIR} does not import braincube_connector {CONNECTOR_VERSION}")
+    return python
+
+
+def _hermetic_env(home: Path) -> dict[str, str]:
+    env = {key: value for key, value in os.environ.items() if not key.upper().startswith("BRAINCUBE")}
+    env.pop("PYTHONPATH", None)
+    env.update(
+        {
+            "HOME": str(home),
+            "USERPROFILE": str(home),
+            "NO_PROXY": LOOPBACK,
+            "no_proxy": LOOPBACK,
+            "PYTHONIOENCODING": "utf-8",
+        }
+    )
+    return env
+
+
+def run_runner(python: Path | str, package: str, cases: list[dict[str, Any]], cwd: Path, home: Path) -> dict[str, Any]:
+    """Run ``cases`` through ``scripts/client_runner.py`` in a fresh ``python`` process."""
+    result = subprocess.run(
+        [str(python), str(RUNNER), package],
+        input=json.dumps({"cases": cases}),
+        capture_output=True,
+        text=True,
+        timeout=600,
+        cwd=str(cwd),
+        env=_hermetic_env(home),
+    )
+    if result.returncode != 0:
+        raise AssertionError(f"{package} runner failed ({result.returncode}):\n{result.stderr[-5000:]}")
+    return json.loads(result.stdout)
+
+
+class OfficialClient:
+    """Runs case lists with the official client, one subprocess per call."""
+
+    def __init__(self, python: Path, workdir: Path) -> None:
+        self.python = python
+        self.workdir = workdir
+        self.home = workdir / "home"
+        self.home.mkdir(parents=True, exist_ok=True)
+        self.default_cwd = workdir / "cwd"
+        self.default_cwd.mkdir(parents=True, exist_ok=True)
+
+    def run(self, cases: list[dict[str, Any]], cwd: Path | None = None, home: Path | None = None) -> dict[str, Any]:
+        """Run ``cases`` in one fresh process (working directory ``cwd``, home directory ``home``)."""
+        return run_runner(self.python, "braincube_connector", cases, cwd or self.default_cwd, home or self.home)
+
+
+def _load_runner():
+    spec = importlib.util.spec_from_file_location("braindock_compat_client_runner", RUNNER)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@contextmanager
+def _patched_environ(values: dict[str, str]) -> Iterator[None]:
+    saved = {key: os.environ.get(key) for key in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+class SdkClient:
+    """Runs the same case lists in-process with ``braindock.clients.braincube``.
+
+    Like the official client, the SDK resolves ``~/.braincube/config.json`` when it is imported,
+    so a run with its own ``home`` goes to a fresh subprocess of this interpreter instead.
+    """
+
+    def __init__(self, workdir: Path) -> None:
+        self.runner = _load_runner()
+        self.default_cwd = workdir / "cwd"
+        self.default_cwd.mkdir(parents=True, exist_ok=True)
+
+    def run(self, cases: list[dict[str, Any]], cwd: Path | None = None, home: Path | None = None) -> dict[str, Any]:
+        """Run ``cases`` with a fresh singleton and default parameters (in ``cwd``)."""
+        if home is not None:
+            return run_runner(sys.executable, PACKAGE_SDK, cases, cwd or self.default_cwd, home)
+        api = self.runner.load_api(PACKAGE_SDK)
+        instances = sys.modules["braindock.clients.braincube.instances"]
+        self._reset(api, instances)
+        spec = {"cases": cases, "cwd": str(cwd or self.default_cwd)}
+        try:
+            with _patched_environ({"NO_PROXY": LOOPBACK, "no_proxy": LOOPBACK}):
+                results = self.runner.run_session(api, spec)
+        finally:
+            self._reset(api, instances)
+        # Same JSON round trip as the subprocess, so both sides compare as equal types.
+        return json.loads(json.dumps(results, allow_nan=False))
+
+    @staticmethod
+    def _reset(api: Any, instances: Any) -> None:
+        existing = instances.get_instance(api.client.INSTANCE_KEY)
+        if existing is not None and hasattr(existing, "close"):
+            existing.close()
+        instances.add_instance(api.client.INSTANCE_KEY, None)
+        api.parameters.reset_parameter()
+
+
+@pytest.fixture(scope="session")
+def official(official_python: Path, tmp_path_factory: pytest.TempPathFactory) -> OfficialClient:
+    return OfficialClient(official_python, tmp_path_factory.mktemp("official-client"))
+
+
+@pytest.fixture(scope="session")
+def sdk(tmp_path_factory: pytest.TempPathFactory) -> SdkClient:
+    return SdkClient(tmp_path_factory.mktemp("braindock-sdk"))
+
+
+LAB_CSV = """timestamp,temperature,batch
+2024-03-01 08:00:00,20.5,A
+2024-03-01 08:05:00,21.25,B
+2024-03-01 08:10:00,,A
+"""
+
+
+class Lab:
+    """Braincube ``compat-lab`` of its own account: several small memory bases, nothing else."""
+
+    def __init__(self, name: str, token: str, memory_bases: list[int], tagged_mb: int) -> None:
+        self.name = name
+        self.token = token
+        self.memory_bases = memory_bases
+        self.tagged_mb = tagged_mb
+
+
+@pytest.fixture(scope="session")
+def lab(plant: Plant, tmp_path_factory: pytest.TempPathFactory) -> Lab:
+    """``compat-lab`` with five memory bases (bcIds ascending); the first has tags on its variables.
+
+    It belongs to a separate account so that alice's access list stays as other suites expect.
+    """
+    server = plant.server
+    csv_path = tmp_path_factory.mktemp("compat-lab") / "lab.csv"
+    csv_path.write_text(LAB_CSV)
+    server.cli("account", "create", "compat-lab@example.com", "--password", "compat-lab-password")
+    token = server.cli("token", "create", "compat-lab@example.com")
+    server.cli("braincube", "create", "compat-lab", "--owner", "compat-lab@example.com")
+    tagged = int(
+        server.cli(
+            "memory-base",
+            "import",
+            "compat-lab",
+            str(csv_path),
+            "--name",
+            "Lab 1",
+            "--tag",
+            "temperature=TT_101",
+            "--tag",
+            "batch=BATCH_ID",
+            "--tag",
+            "timestamp=TS",
+        )
+    )
+    memory_bases = [tagged]
+    for number in range(2, 6):
+        memory_bases.append(
+            int(server.cli("memory-base", "import", "compat-lab", str(csv_path), "--name", f"Lab {number}"))
+        )
+    return Lab("compat-lab", token, memory_bases, tagged)
