@@ -360,8 +360,7 @@ def walkthrough(tour: Tour, server: DemoServer, setup: Setup) -> dict[str, int]:
     tour.code(
         "from braindock.clients.braincube import braincube, client\n\n"
         f'client.get_instance(config_dict={{"api_key": TOKEN, "sso_base_url": "{url}", '
-        f'"braincube_base_url": "{url}"}})\n'
-        "braincube.get_braincube_list()"
+        f'"braincube_base_url": "{url}"}})'
     )
     client.set_instance(None)  # forget a client of an earlier call in this process
     sdk = client.get_instance(config_dict=config)
