@@ -34,7 +34,6 @@ import json
 import os
 import platform
 import shutil
-import socket
 import sqlite3
 import statistics
 import subprocess
@@ -53,6 +52,8 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
+
+from braindock.server_process import ServerProcess, cli_command
 
 REPO = Path(__file__).resolve().parents[1]
 OFFICIAL_VERSION = "2.8.0"
@@ -151,59 +152,10 @@ def generate(path: Path, rows: int, n_vars: int, seed: int) -> dict[str, list[st
 
 def cli(data_dir: Path, *args: str) -> str:
     """Run ``braindock --data-dir D ARGS`` and return its stdout (raise with its stderr on failure)."""
-    command = [sys.executable, "-m", "braindock.cli", "--data-dir", str(data_dir), *args]
-    result = subprocess.run(command, capture_output=True, text=True, timeout=600)
+    result = subprocess.run(cli_command(data_dir, *args), capture_output=True, text=True, timeout=600)
     if result.returncode != 0:
         raise RuntimeError(f"braindock {' '.join(args)} failed ({result.returncode}):\n{result.stderr}")
     return result.stdout.strip()
-
-
-def free_port() -> int:
-    """A TCP port on 127.0.0.1 that is free right now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@dataclass
-class Server:
-    """A ``braindock serve`` subprocess."""
-
-    url: str
-    process: subprocess.Popen
-    log_path: Path
-
-    def stop(self) -> None:
-        """Terminate the server (kill it after 15 s)."""
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=15)
-
-
-def start_server(data_dir: Path, log_path: Path) -> Server:
-    """Start ``braindock serve`` on a free port and wait (60 s at most) until ``/healthz`` answers."""
-    port = free_port()
-    command = [sys.executable, "-m", "braindock.cli", "serve", "--data-dir", str(data_dir), "--port", str(port)]
-    command += ["--log-level", "warning"]
-    with open(log_path, "wb") as log:
-        process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env={**os.environ})
-    server = Server(f"http://127.0.0.1:{port}", process, log_path)
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"the server exited early:\n{log_path.read_text(errors='replace')}")
-        try:
-            if httpx.get(f"{server.url}/healthz", timeout=1).status_code == 200:
-                return server
-        except httpx.TransportError:
-            pass
-        time.sleep(0.1)
-    server.stop()
-    raise RuntimeError(f"the server did not start within 60 s:\n{log_path.read_text(errors='replace')}")
 
 
 def official_python() -> Path:
@@ -383,7 +335,7 @@ def run(args: argparse.Namespace, work: Path) -> str:
     mb = int(imported)
     print(f"imported memory base {mb} in {time.perf_counter() - step:.1f} s", flush=True)
 
-    server = start_server(data_dir, work / "server.log")
+    server = ServerProcess.start(data_dir, log_path=work / "server.log", log_level="warning")
     try:
         config = {"api_key": token, "sso_base_url": server.url, "braincube_base_url": server.url}
         parameters.set_parameter({"progress": False})

@@ -8,11 +8,7 @@ so tests can compare every answer with pandas' own evaluation.
 
 from __future__ import annotations
 
-import os
-import socket
 import subprocess
-import sys
-import time
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -23,77 +19,32 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from braindock.server_process import ServerProcess, cli_command, free_port
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+__all__ = ["RunningServer", "free_port", "start_server", "stop_server"]
 
 
-@dataclass
-class RunningServer:
-    """A braindock server process and its data directory."""
-
-    url: str
-    data_dir: Path
-    process: subprocess.Popen
-    log_path: Path
+class RunningServer(ServerProcess):
+    """A braindock server process for tests, with helpers to run admin commands on its data dir."""
 
     def cli(self, *args: str, check: bool = True) -> str:
         """Run ``braindock --data-dir D ARGS``; return stripped stdout (raises on failure if ``check``)."""
-        result = subprocess.run(
-            [sys.executable, "-m", "braindock.cli", "--data-dir", str(self.data_dir), *args],
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
+        result = self.cli_result(*args)
         if check and result.returncode != 0:
             raise AssertionError(f"braindock {' '.join(args)} failed ({result.returncode}): {result.stderr}")
         return result.stdout.strip()
 
     def cli_result(self, *args: str) -> subprocess.CompletedProcess:
-        return subprocess.run(
-            [sys.executable, "-m", "braindock.cli", "--data-dir", str(self.data_dir), *args],
-            capture_output=True,
-            text=True,
-            timeout=120,
-        )
-
-    def log(self) -> str:
-        return self.log_path.read_text(errors="replace")
+        return subprocess.run(cli_command(self.data_dir, *args), capture_output=True, text=True, timeout=120)
 
 
 def start_server(data_dir: Path) -> RunningServer:
-    port = free_port()
-    log_path = data_dir.parent / f"server-{port}.log"
-    env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    with open(log_path, "wb") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "braindock.cli", "serve", "--data-dir", str(data_dir), "--port", str(port)],
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            env=env,
-        )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"server exited early:\n{log_path.read_text()}")
-        try:
-            if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
-                return RunningServer(url, data_dir, process, log_path)
-        except httpx.TransportError:
-            time.sleep(0.1)
-    process.kill()
-    raise RuntimeError(f"server did not start:\n{log_path.read_text()}")
+    """Start a server on a free port of 127.0.0.1 with ``data_dir``."""
+    return RunningServer.start(data_dir)
 
 
 def stop_server(server: RunningServer) -> None:
-    server.process.terminate()
-    try:
-        server.process.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        server.process.kill()
+    server.stop()
 
 
 @pytest.fixture(scope="session")

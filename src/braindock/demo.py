@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import json
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -38,6 +37,7 @@ from pathlib import Path
 from typing import Any
 
 from braindock.config import Settings
+from braindock.server_process import ServerProcess, ServerStartError, port_is_free
 
 EMAIL = "demo@braindock.local"
 PASSWORD = "braindock-demo"
@@ -191,79 +191,30 @@ def prepare_data_dir(settings: Settings, data: Datasets) -> Setup:
 # --------------------------------------------------------------------------------------------
 
 
-def port_is_free(host: str, port: int) -> bool:
-    """Whether ``host:port`` can be bound right now (as uvicorn would, with ``SO_REUSEADDR``)."""
-    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as sock:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            sock.bind((host, port))
-        except OSError:
-            return False
-    return True
-
-
-@dataclass
-class DemoServer:
-    """The ``braindock serve`` subprocess of the demo."""
-
-    url: str
-    process: subprocess.Popen[bytes]
-    log_path: Path
-
-    def log_tail(self, lines: int = 15) -> str:
-        """The last lines of the server log."""
-        try:
-            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
-        except OSError:
-            return ""
-
-    def stop(self) -> None:
-        """Terminate the server (kill it if it does not stop within 15 s)."""
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=15)
-
-
-def start_server(settings: Settings) -> DemoServer:
+def start_server(settings: Settings) -> ServerProcess:
     """Start ``braindock serve`` on ``settings.host:settings.port`` and wait for ``/healthz``.
 
     Raises:
         DemoError: the port is taken, the server exited, or it did not answer within 60 s.
     """
-    import httpx
-
     host, port = settings.host, settings.port
+    taken = (
+        f"port {port} on {host} is already in use (another braindock or another program?).\n"
+        f"Stop it, or pick another port: braindock demo --port {port + 1}"
+    )
     if not port_is_free(host, port):
-        raise DemoError(
-            f"port {port} on {host} is already in use (another braindock or another program?).\n"
-            f"Stop it, or pick another port: braindock demo --port {port + 1}"
+        raise DemoError(taken)
+    try:
+        return ServerProcess.start(
+            settings.data_dir,
+            host=host,
+            port=port,
+            log_path=settings.data_dir / "demo-server.log",
+            log_level="warning",
+            timeout=START_TIMEOUT,
         )
-    log_path = settings.data_dir / "demo-server.log"
-    command = [sys.executable, "-m", "braindock.cli", "--data-dir", str(settings.data_dir), "serve"]
-    command += ["--host", host, "--port", str(port), "--log-level", "warning"]
-    with open(log_path, "wb") as log:
-        process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
-    url_host = f"[{host}]" if ":" in host else host
-    server = DemoServer(f"http://{url_host}:{port}", process, log_path)
-    deadline = time.monotonic() + START_TIMEOUT
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            tail = server.log_tail()
-            if "address already in use" in tail.lower():
-                raise DemoError(f"port {port} on {host} is already in use; try braindock demo --port {port + 1}")
-            raise DemoError(f"the server exited with code {process.returncode}:\n{tail}")
-        try:
-            if httpx.get(f"{server.url}/healthz", timeout=2).status_code == 200:
-                return server
-        except httpx.TransportError:
-            pass
-        time.sleep(0.2)
-    server.stop()
-    raise DemoError(f"the server did not answer {server.url}/healthz within {START_TIMEOUT} s:\n{server.log_tail()}")
+    except ServerStartError as exc:
+        raise DemoError(taken if exc.port_in_use else str(exc)) from None
 
 
 # --------------------------------------------------------------------------------------------
@@ -341,7 +292,7 @@ def _authoring(http: Any, base: str, kind: str, body: dict[str, Any], existing: 
     return int(response.json()["bcId"]), True
 
 
-def walkthrough(tour: Tour, server: DemoServer, setup: Setup) -> dict[str, int]:
+def walkthrough(tour: Tour, server: ServerProcess, setup: Setup) -> dict[str, int]:
     """Step 3: the Braincube API seen through braindock's SDK and the authoring REST API.
 
     Returns:
@@ -593,7 +544,7 @@ def run_demo(settings: Settings, keep_running: bool = False) -> int:
         "[bold]braindock demo[/]: a self-hosted Braincube server on real industrial batch data "
         f"(data directory {settings.data_dir})"
     )
-    server: DemoServer | None = None
+    server: ServerProcess | None = None
     try:
         with demo_datasets() as data:
             tour.section("1. Data directory: account, token, braincube, memory bases (braindock CLI)")
