@@ -21,10 +21,12 @@ account_app = typer.Typer(help="Manage accounts.", no_args_is_help=True)
 token_app = typer.Typer(help="Manage personal access tokens.", no_args_is_help=True)
 braincube_app = typer.Typer(help="Manage braincubes.", no_args_is_help=True)
 memory_base_app = typer.Typer(help="Manage memory bases.", no_args_is_help=True)
+brainstem_app = typer.Typer(help="BrainSTEM administration: device logins, administrators.", no_args_is_help=True)
 app.add_typer(account_app, name="account")
 app.add_typer(token_app, name="token")
 app.add_typer(braincube_app, name="braincube")
 app.add_typer(memory_base_app, name="memory-base")
+app.add_typer(brainstem_app, name="brainstem")
 
 DataDir = Annotated[
     Path | None,
@@ -80,6 +82,7 @@ def serve(
 def account_create(
     email: str,
     password: Annotated[str, typer.Option(envvar="BRAINDOCK_PASSWORD", prompt=True, hide_input=True)],
+    admin: Annotated[bool, typer.Option("--admin", help="Make it an administrator (BrainSTEM super portal).")] = False,
     data_dir: DataDir = None,
 ) -> None:
     """Create an account; prints its email."""
@@ -89,6 +92,8 @@ def account_create(
     try:
         with services.database.session() as session:
             account = create_account(session, email, password)
+            if admin:
+                account.is_admin = True
             typer.echo(account.email)
     except ApiError as exc:
         _fail(exc)
@@ -257,6 +262,53 @@ def memory_base_list(braincube: str, data_dir: DataDir = None) -> None:
             cube = get_braincube(session, braincube)
             for base in session.scalars(select(MemoryBase).where(MemoryBase.braincube_id == cube.id)):
                 typer.echo(f"{base.id}\t{base.name}\t{base.row_count}")
+    except ApiError as exc:
+        _fail(exc)
+    finally:
+        services.close()
+
+
+@brainstem_app.command("approve")
+def brainstem_approve(
+    user_code: str,
+    email: Annotated[str, typer.Option("--email", help="Account the BrainSTEM client logs in as.")],
+    deny: Annotated[bool, typer.Option("--deny", help="Deny the request instead.")] = False,
+    data_dir: DataDir = None,
+) -> None:
+    """Approve a pending device login (the code a BrainSTEM client prints) for EMAIL; prints nothing."""
+    from braindock.server.brainstem.auth import decide, find_request
+    from braindock.server.identity.accounts import get_account
+
+    services = _services(data_dir)
+    try:
+        with services.database.session() as session:
+            account = get_account(session, email)
+            request = find_request(session, user_code=user_code)
+            problem = decide(session, request, account.id, approve=not deny)
+            if problem:
+                typer.echo(f"error: {problem}", err=True)
+                raise typer.Exit(1)
+            _note(f"{'denied' if deny else 'approved'} login {request.user_code} ({request.client_name}) for {email}")
+    except ApiError as exc:
+        _fail(exc)
+    finally:
+        services.close()
+
+
+@brainstem_app.command("admin")
+def brainstem_admin(
+    email: str,
+    revoke: Annotated[bool, typer.Option("--revoke", help="Take administrator rights away.")] = False,
+    data_dir: DataDir = None,
+) -> None:
+    """Make EMAIL an administrator (or not, with --revoke); prints nothing."""
+    from braindock.server.identity.accounts import get_account
+
+    services = _services(data_dir)
+    try:
+        with services.database.session() as session:
+            get_account(session, email).is_admin = not revoke
+        _note(f"{email} is {'no longer' if revoke else 'now'} an administrator")
     except ApiError as exc:
         _fail(exc)
     finally:

@@ -14,7 +14,7 @@ from fastapi import FastAPI
 
 from braindock import __version__
 from braindock.config import Settings
-from braindock.server import braincube
+from braindock.server import braincube, brainstem
 from braindock.server.context import Services
 from braindock.server.errors import install_error_handlers
 
@@ -54,4 +54,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return {"status": "ok", "version": __version__}
 
     app.include_router(braincube.router)
+    app.include_router(brainstem.router)
     return app

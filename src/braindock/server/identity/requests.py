@@ -4,7 +4,8 @@ Header names are matched case-insensitively (Starlette does that). Accepted cred
 
 * ``X-api-key: <PAT>`` (Braincube, ``shared/reference/braincube.md`` 2.1),
 * ``IPLSSOTOKEN: <session token>`` (Braincube OAuth2 mode, same section),
-* ``Authorization: Bearer <PAT or session token>``.
+* ``Authorization: Bearer <PAT or session token>``,
+* ``Authorization: Token <PAT or session token>`` (BrainSTEM scripts, ``shared/reference/brainstem.md`` 2.1).
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ def presented_token(request: Request) -> tuple[str, tuple[str, ...]] | None:
         return value.strip(), ("session",)
     auth = headers.get("authorization", "")
     scheme, _, value = auth.partition(" ")
-    if scheme.lower() == "bearer" and value.strip():
+    if scheme.lower() in ("bearer", "token") and value.strip():
         return value.strip(), ("pat", "session")
     return None
 

@@ -123,3 +123,6 @@ class MbEntity(Base):
     document: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+import braindock.server.storage.brainstem_models  # noqa: E402,F401  (BrainSTEM tables on Base.metadata)

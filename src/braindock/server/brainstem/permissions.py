@@ -1,0 +1,363 @@
+"""Who may see and change what (``brainstem.md`` 1.2 portals, 5 permission model).
+
+Visibility is compiled to SQL (:func:`visible`) so lists are filtered, counted and paged in the
+database. Write rules (:func:`check_write`) run on the single record being changed and raise
+:class:`PermissionDenied` (403); records the caller cannot see never get that far (404).
+
+Levels are cumulative (member < contributor < manager < owner) and come from direct grants and from
+groups (``bs_grant``); a group's level applies to all its members. Decisions (6.2): private lists
+hold what the caller reaches through membership (plus every catalogue record); a private *detail*
+of a record that is only public succeeds; the ``super`` portal is for administrators only (403).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session
+
+from braindock.server.brainstem.errors import PermissionDenied
+from braindock.server.brainstem.fields import Model
+from braindock.server.storage import brainstem_models as db
+from braindock.server.storage.brainstem_models import CONTRIBUTOR, MANAGER, MEMBER, OWNER
+
+LEVEL_NAMES = {MEMBER: "member", CONTRIBUTOR: "contributor", MANAGER: "manager", OWNER: "owner"}
+
+
+@dataclass
+class Ctx:
+    """One request's caller and portal.
+
+    Attributes:
+        session: the database unit of work.
+        portal: ``private``, ``public`` or ``super``.
+        account_id: the caller's account (``None`` on the public portal or when anonymous).
+        is_admin: the caller is an administrator (staff).
+        base_url: absolute URL of the server root, ending in ``/``.
+    """
+
+    session: Session
+    portal: str
+    account_id: int | None
+    is_admin: bool = False
+    base_url: str = "/"
+    cache: dict[Any, Any] = field(default_factory=dict)
+
+    @property
+    def superuser(self) -> bool:
+        return self.portal == "super" and self.is_admin
+
+
+# ---------------------------------------------------------------------------------------------
+# Levels
+# ---------------------------------------------------------------------------------------------
+
+
+def my_groups(ctx: Ctx, level: int = MEMBER) -> sa.Select:
+    """Ids of the groups the caller belongs to with at least ``level``."""
+    member = db.group_member
+    return sa.select(member.c.group_id).where(member.c.account_id == ctx.account_id, member.c.level >= level)
+
+
+def granted(ctx: Ctx, model: str, level: int = MEMBER) -> sa.Select:
+    """Ids of ``model`` records (projects, personal attributes) where the caller has ``level``."""
+    grant = db.grant
+    return sa.select(grant.c.record_id).where(
+        grant.c.model == model,
+        grant.c.level >= level,
+        sa.or_(grant.c.account_id == ctx.account_id, grant.c.group_id.in_(my_groups(ctx))),
+    )
+
+
+def level_on(ctx: Ctx, model: str, record_id: Any) -> int:
+    """The caller's effective level on one project or personal attribute (0: none)."""
+    if ctx.account_id is None:
+        return 0
+    key = ("level", model, record_id)
+    if key not in ctx.cache:
+        grant = db.grant
+        query = sa.select(sa.func.max(grant.c.level)).where(
+            grant.c.model == model,
+            grant.c.record_id == str(record_id),
+            sa.or_(grant.c.account_id == ctx.account_id, grant.c.group_id.in_(my_groups(ctx))),
+        )
+        ctx.cache[key] = ctx.session.scalar(query) or 0
+    return ctx.cache[key]
+
+
+def group_level(ctx: Ctx, group_id: Any) -> int:
+    """The caller's level inside a group (0: not a member)."""
+    if ctx.account_id is None:
+        return 0
+    member = db.group_member
+    query = sa.select(member.c.level).where(member.c.group_id == group_id, member.c.account_id == ctx.account_id)
+    return ctx.session.scalar(query) or 0
+
+
+def _public_projects() -> sa.Select:
+    project = db.TABLES["project"]
+    return sa.select(project.c.id).where(project.c.is_public.is_(True))
+
+
+# ---------------------------------------------------------------------------------------------
+# Visibility
+# ---------------------------------------------------------------------------------------------
+
+
+def _member_clause(model: Model, ctx: Ctx, table: sa.Table, mode: str) -> sa.ColumnElement[bool]:
+    access = model.access
+    kind = access.kind
+    c = table.c
+    if ctx.account_id is None:
+        return sa.false()
+    if kind == "project":
+        return c.id.in_(granted(ctx, "project"))
+    if kind == "via_projects":
+        link = db.LINKS[(model.name, access.via)]  # type: ignore[index]
+        return c.id.in_(sa.select(link.c.source_id).where(link.c.target_id.in_(granted(ctx, "project"))))
+    if kind == "via_project":
+        return c[f"{access.via}_id"].in_(granted(ctx, "project"))
+    if kind == "via_parent":
+        parent = model.by_name[access.via].target_model  # type: ignore[index,union-attr]
+        parent_table = db.TABLES[parent.name]
+        return c[f"{access.via}_id"].in_(sa.select(parent_table.c.id).where(visible(parent, ctx, mode, parent_table)))
+    if kind == "personal":
+        return c.id.in_(granted(ctx, model.name))
+    if kind in ("catalogue", "publication", "user", "group", "laboratory"):
+        return sa.true()
+    if kind == "approval":
+        return sa.true() if ctx.is_admin else c.created_by == ctx.account_id
+    if kind == "project_invitation":
+        return sa.or_(
+            c.invitee_id == ctx.account_id,
+            c.inviter_id == ctx.account_id,
+            c.project_id.in_(granted(ctx, "project", MANAGER)),
+        )
+    if kind == "project_group_invitation":
+        return sa.or_(
+            c.invitee_id.in_(my_groups(ctx, MANAGER)),
+            c.inviter_id == ctx.account_id,
+            c.project_id.in_(granted(ctx, "project", MANAGER)),
+        )
+    if kind == "group_invitation":
+        return sa.or_(
+            c.user_account_invitation_id == ctx.account_id,
+            c.inviter_id == ctx.account_id,
+            c.authgroup_id.in_(my_groups(ctx, MANAGER)),
+        )
+    if kind == "group_request":
+        return sa.or_(c.user_account_request_id == ctx.account_id, c.authgroup_id.in_(my_groups(ctx, MANAGER)))
+    raise AssertionError(kind)
+
+
+def _public_clause(model: Model, ctx: Ctx, table: sa.Table) -> sa.ColumnElement[bool]:
+    """What the public portal shows (5.6)."""
+    access = model.access
+    kind = access.kind
+    c = table.c
+    if not model.public:
+        return sa.false()
+    if kind in ("project", "personal"):
+        return c.is_public.is_(True)
+    if kind == "via_projects":
+        link = db.LINKS[(model.name, access.via)]  # type: ignore[index]
+        return c.id.in_(sa.select(link.c.source_id).where(link.c.target_id.in_(_public_projects())))
+    if kind == "via_project":
+        return c[f"{access.via}_id"].in_(_public_projects())
+    if kind == "via_parent":
+        parent = model.by_name[access.via].target_model  # type: ignore[index,union-attr]
+        parent_table = db.TABLES[parent.name]
+        return c[f"{access.via}_id"].in_(sa.select(parent_table.c.id).where(_public_clause(parent, ctx, parent_table)))
+    return sa.true()
+
+
+def visible(model: Model, ctx: Ctx, mode: str = "list", table: sa.Table | None = None) -> sa.ColumnElement[bool]:
+    """SQL condition selecting the records of ``model`` the caller may see.
+
+    Args:
+        mode: ``list`` (a private list: membership only) or ``read`` (a detail, an include or a
+            reference: membership or public).
+        table: the table (or alias) the condition applies to (default: the model's table).
+    """
+    table = db.TABLES[model.name] if table is None else table
+    condition: sa.ColumnElement[bool]
+    if ctx.superuser:
+        condition = sa.true()
+    elif ctx.portal == "public" or ctx.account_id is None:
+        condition = _public_clause(model, ctx, table)
+    elif mode == "read":
+        condition = sa.or_(_member_clause(model, ctx, table, mode), _public_clause(model, ctx, table))
+    else:
+        condition = _member_clause(model, ctx, table, mode)
+    if model.discriminator is not None:
+        condition = sa.and_(table.c.model == model.discriminator, condition)
+    return condition
+
+
+def visible_ids(model: Model, ctx: Ctx, ids: Iterable[Any]) -> set[Any]:
+    """The subset of ``ids`` the caller may read."""
+    wanted = list(dict.fromkeys(ids))
+    if not wanted:
+        return set()
+    table = db.TABLES[model.name]
+    query = sa.select(table.c.id).where(table.c.id.in_(wanted), visible(model, ctx, "read"))
+    return set(ctx.session.scalars(query))
+
+
+# ---------------------------------------------------------------------------------------------
+# Writes
+# ---------------------------------------------------------------------------------------------
+
+
+def project_ids_of(ctx: Ctx, model: Model, record_id: Any) -> list[Any]:
+    """Projects a subject or session belongs to."""
+    link = db.LINKS[(model.name, model.access.via)]  # type: ignore[index]
+    return list(ctx.session.scalars(sa.select(link.c.target_id).where(link.c.source_id == record_id)))
+
+
+def can_write_under(model: Model, ctx: Ctx, record_id: Any) -> bool:
+    """Contributor rights on a record as a container: may the caller add, change or delete what
+    hangs from it (sessions of a project, behaviors of a session, equipment of a setup, ...)?
+    """
+    if ctx.superuser:
+        return True
+    if ctx.account_id is None or record_id is None:
+        return False
+    kind = model.access.kind
+    if kind in ("project", "personal"):
+        return level_on(ctx, model.name, record_id) >= CONTRIBUTOR
+    if kind == "via_projects":
+        return any(level_on(ctx, "project", pid) >= CONTRIBUTOR for pid in project_ids_of(ctx, model, record_id))
+    if kind in ("via_project", "via_parent"):
+        parent_field = model.by_name[model.access.via]  # type: ignore[index]
+        table = db.TABLES[model.name]
+        parent_id = ctx.session.scalar(sa.select(table.c[parent_field.column]).where(table.c.id == record_id))
+        return can_write_under(parent_field.target_model, ctx, parent_id)  # type: ignore[attr-defined,arg-type]
+    return False
+
+
+def _need(ok: bool, message: str) -> None:
+    if not ok:
+        raise PermissionDenied(message)
+
+
+def check_write(model: Model, ctx: Ctx, op: str, row: Any = None, new: dict[str, Any] | None = None) -> None:
+    """Raise :class:`PermissionDenied` unless the caller may ``op`` (``create``, ``change``,
+    ``delete``) this record (5.2-5.5).
+
+    Args:
+        row: the stored record (change, delete).
+        new: field name to new value for the fields being written (links as ids / id lists).
+    """
+    if ctx.superuser:
+        return
+    new = new or {}
+    kind = model.access.kind
+    if kind == "project":
+        if op == "change":
+            details = set(new) - {"users", "groups"}
+            if details:
+                _need(level_on(ctx, "project", row.id) >= OWNER, "Only owners of the project may change its details.")
+        elif op == "delete":
+            _need(level_on(ctx, "project", row.id) >= OWNER, "Only owners of the project may delete it.")
+    elif kind == "via_projects":
+        via = model.access.via
+        current = project_ids_of(ctx, model, row.id) if row is not None else []
+        if op != "create":
+            _need(
+                any(level_on(ctx, "project", pid) >= CONTRIBUTOR for pid in current),
+                f"You need contributor rights on a project of this {model.name}.",
+            )
+        if via in new:
+            touched = set(new[via]) ^ set(current) if op != "create" else set(new[via])
+            for pid in sorted(touched, key=str):
+                _need(
+                    level_on(ctx, "project", pid) >= CONTRIBUTOR,
+                    f"You need contributor rights on project {pid} to add or remove it.",
+                )
+    elif kind in ("via_project", "via_parent"):
+        parent_field = model.by_name[model.access.via]  # type: ignore[index]
+        parent = parent_field.target_model  # type: ignore[attr-defined]
+        column = parent_field.column
+        targets = []
+        if row is not None:
+            targets.append(getattr(row, column))
+        if parent_field.name in new:
+            targets.append(new[parent_field.name])
+        for target in dict.fromkeys(targets):
+            _need(
+                can_write_under(parent, ctx, target),
+                f"You need contributor rights on the {parent.name} {target} to change its {model.plural}.",
+            )
+    elif kind == "personal":
+        if op in ("change", "delete"):
+            _need(
+                level_on(ctx, model.name, row.id) >= OWNER,
+                f"Only owners of the {model.name} may {'delete it' if op == 'delete' else 'change it'}.",
+            )
+    elif kind == "catalogue":
+        if op == "delete" or model.access.admin_only:
+            _need(ctx.is_admin, f"Only administrators may {op} {model.plural}.")
+    elif kind == "publication":
+        if op in ("change", "delete"):
+            _need(ctx.is_admin or row.created_by == ctx.account_id, "Only the submitter may change this publication.")
+    elif kind == "approval":
+        if op == "delete":
+            _need(
+                ctx.is_admin or (row.created_by == ctx.account_id and row.status == "Pending"),
+                "Only the submitter may withdraw a pending request.",
+            )
+        else:
+            _need(ctx.is_admin, "Only administrators may change approval requests.")
+    elif kind == "user":
+        if op == "change":
+            _need(ctx.is_admin or row.id == ctx.account_id, "You may only change your own profile.")
+        elif op == "delete":
+            _need(ctx.is_admin, "Only administrators may delete users.")
+    elif kind == "group":
+        if op == "change" and set(new) - {"users"}:
+            _need(group_level(ctx, row.id) >= OWNER, "Only owners of the group may rename it.")
+        elif op == "delete":
+            _need(group_level(ctx, row.id) >= OWNER, "Only owners of the group may delete it.")
+    elif kind in ("project_invitation", "project_group_invitation"):
+        project_id = new.get("project", getattr(row, "project_id", None))
+        if op == "delete":
+            _need(
+                row.inviter_id == ctx.account_id or level_on(ctx, "project", row.project_id) >= MANAGER,
+                "Only managers of the project or the inviter may cancel this invitation.",
+            )
+        else:
+            _need(level_on(ctx, "project", project_id) >= MANAGER, "Only managers of the project may invite.")
+            flags = {**({} if row is None else {"own": row.own_project, "manage": row.manage_project})}
+            if new.get("own_project") or new.get("manage_project") or (flags and any(flags.values())):
+                _need(level_on(ctx, "project", project_id) >= OWNER, "Only owners may invite managers or owners.")
+    elif kind == "group_invitation":
+        group_id = new.get("authgroup", getattr(row, "authgroup_id", None))
+        if op == "delete":
+            _need(
+                row.inviter_id == ctx.account_id or group_level(ctx, row.authgroup_id) >= MANAGER,
+                "Only managers of the group or the inviter may cancel this invitation.",
+            )
+        else:
+            _need(group_level(ctx, group_id) >= MANAGER, "Only managers of the group may invite.")
+            if new.get("new_manager") or new.get("new_owner"):
+                _need(group_level(ctx, group_id) >= OWNER, "Only owners may invite managers or owners.")
+    elif kind == "group_request":
+        if op == "delete":
+            _need(
+                row.user_account_request_id == ctx.account_id or group_level(ctx, row.authgroup_id) >= MANAGER,
+                "Only the requester or managers of the group may remove this request.",
+            )
+        elif op == "change":
+            _need(False, "Membership requests cannot be changed; accept, reject or cancel them.")
+    elif kind == "laboratory":
+        groups = []
+        if row is not None:
+            groups.append(row.group_id)
+        if "group" in new:
+            groups.append(new["group"])
+        for group_id in dict.fromkeys(groups):
+            _need(group_level(ctx, group_id) >= OWNER, "Only owners of the group may describe its laboratory.")

@@ -1,0 +1,241 @@
+"""Records as JSON (``brainstem.md`` 3.3, 3.4, 4), with ``include[]`` embedding (3.2.4).
+
+:func:`render` turns stored rows of one model into dicts: ``id`` first, then the declared fields in
+order. Links are ids (an integer for users and groups, a UUID string otherwise); reverse links list
+only the related records the caller may read; every to-many value of a page is fetched with one
+query per field, never per record. Included relations replace the ids in place with the related
+records' full representation (recursively for nested includes); related records the caller may not
+read stay bare ids.
+
+Public-portal decisions (6.2 #19, 5.6): users lose ``email``; protocols lose ``procedures`` and
+``subjectlogs``; the member dictionaries of projects and groups (keyed by e-mail) are left out.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from typing import Any
+
+import sqlalchemy as sa
+
+from braindock.server.brainstem.fields import (
+    Computed,
+    Field,
+    ForeignKey,
+    GroupUsers,
+    ManyToMany,
+    Members,
+    Model,
+    Payload,
+    Relation,
+    Reverse,
+    Scalar,
+    Tags,
+)
+from braindock.server.brainstem.permissions import Ctx, visible
+from braindock.server.brainstem.query import IncludeTree
+from braindock.server.brainstem.schema import Record
+from braindock.server.storage import brainstem_models as db
+from braindock.server.storage.brainstem_models import CONTRIBUTOR, MANAGER, OWNER
+
+HIDDEN_ON_PUBLIC = {
+    "user": {"email"},
+    "protocol": {"procedures", "subjectlogs"},
+    "project": {"users", "groups"},
+    "group": {"users"},
+}
+RRID_RESOLVER = "https://scicrunch.org/resolver/"
+
+
+def flags(level: int, with_can_change: bool = True) -> dict[str, bool]:
+    """A stored level as the permission flags of 4.0 (normalised upward)."""
+    result = {"can_change": level >= CONTRIBUTOR} if with_can_change else {}
+    result.update({"is_manager": level >= MANAGER, "is_owner": level >= OWNER})
+    return result
+
+
+def _human(code: str) -> str:
+    return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", " ", code).replace("_", " ").strip().capitalize()
+
+
+class Renderer:
+    """Renders records of any model for one request."""
+
+    def __init__(self, ctx: Ctx) -> None:
+        self.ctx = ctx
+        self.session = ctx.session
+
+    # ------------------------------------------------------------------ batch lookups
+    def _many(self, model: Model, item: ManyToMany, ids: list[Any]) -> dict[Any, list[Any]]:
+        link = db.LINKS[(model.name, item.name)]
+        result: dict[Any, list[Any]] = defaultdict(list)
+        query = (
+            sa.select(link.c.source_id, link.c.target_id)
+            .where(link.c.source_id.in_(ids))
+            .order_by(link.c.source_id, link.c.position, link.c.target_id)
+        )
+        for source, target in self.session.execute(query):
+            result[source].append(target)
+        return result
+
+    def _reverse(self, item: Reverse, ids: list[Any]) -> dict[Any, list[Any]]:
+        target: Model = item.target_model  # type: ignore[assignment]
+        table = db.TABLES[target.name]
+        source = target.by_name[item.via]
+        result: dict[Any, list[Any]] = defaultdict(list)
+        if isinstance(source, ForeignKey):
+            fk = table.c[source.column]
+            query = sa.select(fk, table.c.id).where(fk.in_(ids), visible(target, self.ctx, "read"))
+        else:
+            link = db.LINKS[(target.name, item.via)]
+            query = (
+                sa.select(link.c.target_id, link.c.source_id)
+                .join(table, table.c.id == link.c.source_id)
+                .where(link.c.target_id.in_(ids), visible(target, self.ctx, "read"))
+            )
+        for owner, related in self.session.execute(query.order_by(table.c.created_at, table.c.id)):
+            result[owner].append(related)
+        return result
+
+    def _tags(self, model: Model, ids: list[Any]) -> dict[Any, list[str]]:
+        tag = db.tag
+        result: dict[Any, list[str]] = defaultdict(list)
+        query = (
+            sa.select(tag.c.record_id, tag.c.tag)
+            .where(tag.c.model == model.name, tag.c.record_id.in_([str(i) for i in ids]))
+            .order_by(tag.c.record_id, tag.c.position, tag.c.id)
+        )
+        for record_id, text in self.session.execute(query):
+            result[record_id].append(text)
+        return result
+
+    def _members(self, model: Model, item: Members, ids: list[Any]) -> dict[Any, dict[str, Any]]:
+        result: dict[Any, dict[str, Any]] = defaultdict(dict)
+        if isinstance(item, GroupUsers):
+            member, accounts = db.group_member, db.accounts
+            query = (
+                sa.select(member.c.group_id, accounts.c.email, member.c.level)
+                .join(accounts, accounts.c.id == member.c.account_id)
+                .where(member.c.group_id.in_(ids))
+                .order_by(accounts.c.email)
+            )
+            for group_id, email, level in self.session.execute(query):
+                result[group_id][email] = flags(level, with_can_change=False)
+            return result
+        grant = db.grant
+        if item.principal == "user":
+            other, key, name = db.accounts, grant.c.account_id, db.accounts.c.email
+        else:
+            other, key, name = db.group, grant.c.group_id, db.group.c.name
+        query = (
+            sa.select(grant.c.record_id, name, grant.c.level)
+            .join(other, other.c.id == key)
+            .where(grant.c.model == model.name, grant.c.record_id.in_([str(i) for i in ids]))
+            .order_by(name)
+        )
+        for record_id, principal, level in self.session.execute(query):
+            result[record_id][principal] = flags(level)
+        return result
+
+    def _computed(self, item: Computed, rows: list[Record]) -> dict[Any, Any]:
+        if item.kind == "links":
+            return {row.id: {name: f"{name}/" for name in item.arg} for row in rows}
+        if item.kind == "rrid_url":
+            return {row.id: (RRID_RESOLVER + row.rrid if row.get("rrid") else None) for row in rows}
+        if item.kind == "subtype_display":
+            return {row.id: [_human(code) for code in row.get("subtypes") or []] for row in rows}
+        if item.kind == "groups_own":
+            member, group = db.group_member, db.group
+            query = (
+                sa.select(member.c.account_id, group.c.id, group.c.name)
+                .join(group, group.c.id == member.c.group_id)
+                .where(member.c.account_id.in_([row.id for row in rows]), member.c.level >= OWNER)
+                .order_by(group.c.name)
+            )
+            owned: dict[Any, list[dict[str, Any]]] = defaultdict(list)
+            for account_id, group_id, name in self.session.execute(query):
+                owned[account_id].append({"id": group_id, "name": name})
+            return {row.id: owned.get(row.id, []) for row in rows}
+        raise AssertionError(item.kind)
+
+    def _payload(self, model: Model, row: Record) -> dict[str, Any]:
+        target = model.approval_of
+        assert target is not None
+        stored = row.get("payload") or {}
+        return {f.name: stored.get(f.name) for f in target.fields if not f.read_only and f.name != "comments"}
+
+    # ------------------------------------------------------------------ rendering
+    def render(self, model: Model, rows: list[Record], tree: IncludeTree | None = None) -> list[dict[str, Any]]:
+        """JSON objects for ``rows`` of ``model``, with ``tree`` relations embedded."""
+        if not rows:
+            return []
+        ids = [row.id for row in rows]
+        hidden = HIDDEN_ON_PUBLIC.get(model.name, set()) if self.ctx.portal == "public" else set()
+        fields = [f for f in model.fields if not f.write_only and f.name not in hidden]
+        batches: dict[str, dict[Any, Any]] = {}
+        for item in fields:
+            if isinstance(item, ManyToMany):
+                batches[item.name] = self._many(model, item, ids)
+            elif isinstance(item, Reverse):
+                batches[item.name] = self._reverse(item, ids)
+            elif isinstance(item, Tags):
+                batches[item.name] = self._tags(model, ids)
+            elif isinstance(item, Members):
+                batches[item.name] = self._members(model, item, ids)
+            elif isinstance(item, Computed):
+                batches[item.name] = self._computed(item, rows)
+        objects = []
+        for row in rows:
+            obj: dict[str, Any] = {"id": row.id}
+            for item in fields:
+                obj.update(self._value(model, item, row, batches))
+            objects.append(obj)
+        for name, subtree in (tree or {}).items():
+            self._embed(model, model.by_name[name], objects, subtree)  # type: ignore[arg-type]
+        return objects
+
+    def _value(self, model: Model, item: Field, row: Record, batches: dict[str, dict[Any, Any]]) -> dict[str, Any]:
+        if isinstance(item, Payload):
+            return self._payload(model, row)
+        if isinstance(item, ManyToMany | Reverse | Tags):
+            key = str(row.id) if isinstance(item, Tags) else row.id
+            return {item.name: list(batches[item.name].get(key, []))}
+        if isinstance(item, Members):
+            key = row.id if isinstance(item, GroupUsers) else str(row.id)
+            return {item.name: dict(batches[item.name].get(key, {}))}
+        if isinstance(item, Computed):
+            return {item.name: batches[item.name].get(row.id)}
+        if isinstance(item, ForeignKey):
+            return {item.name: row.get(item.column)}
+        if isinstance(item, Scalar):
+            value = row.get(item.column)
+            if value is None and not item.nullable:
+                value = item.default()
+            return {item.name: item.dump(value)}
+        return {}
+
+    def _embed(self, model: Model, item: Relation, objects: list[dict[str, Any]], subtree: IncludeTree) -> None:
+        target: Model = item.target_model  # type: ignore[assignment]
+        wanted: list[Any] = []
+        for obj in objects:
+            value = obj.get(item.name)
+            wanted.extend(value if isinstance(value, list) else [value])
+        wanted = [i for i in dict.fromkeys(wanted) if i is not None and not isinstance(i, dict)]
+        if not wanted:
+            return
+        table = db.TABLES[target.name]
+        query = sa.select(table).where(table.c.id.in_(wanted), visible(target, self.ctx, "read"))
+        rows = [Record(r._mapping) for r in self.session.execute(query)]
+        embedded = {obj["id"]: obj for obj in self.render(target, rows, subtree)}
+        for obj in objects:
+            value = obj.get(item.name)
+            if isinstance(value, list):
+                obj[item.name] = [embedded.get(i, i) for i in value]
+            elif value is not None:
+                obj[item.name] = embedded.get(value, value)
+
+
+def render_one(ctx: Ctx, model: Model, row: Record, tree: IncludeTree | None = None) -> dict[str, Any]:
+    """One record as JSON."""
+    return Renderer(ctx).render(model, [row], tree)[0]
