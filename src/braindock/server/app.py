@@ -14,7 +14,7 @@ from fastapi import FastAPI
 
 from braindock import __version__
 from braindock.config import Settings
-from braindock.server import braincube, brainstem
+from braindock.server import braincube, brainstem, neurospeed
 from braindock.server.context import Services
 from braindock.server.errors import install_error_handlers
 
@@ -35,6 +35,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.services = Services.open(settings)
+        app.state.neurospeed.start(settings)
         logging.getLogger("braindock").info("braindock %s serving data from %s", __version__, settings.data_dir)
         try:
             yield
@@ -48,11 +49,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     install_error_handlers(app)
+    # NeuroSpeed's Socket.IO servers answer at the host root (/hia/, /target_is_*/; neurospeed.md 1.3, 6.1).
+    app.state.neurospeed = neurospeed.NeuroSpeed(app)
+    app.add_middleware(neurospeed.SocketMount, hub=app.state.neurospeed.hub)
 
     @app.get("/healthz", tags=["server"], summary="Liveness probe")
     def healthz() -> dict[str, str]:
         return {"status": "ok", "version": __version__}
 
     app.include_router(braincube.router)
+    # Before BrainSTEM: its catch-all /api/{portal}/{app}/{rest} would otherwise shadow /api/users/... paths.
+    app.include_router(neurospeed.router)
     app.include_router(brainstem.router)
     return app

@@ -126,3 +126,4 @@ class MbEntity(Base):
 
 
 import braindock.server.storage.brainstem_models  # noqa: E402,F401  (BrainSTEM tables on Base.metadata)
+import braindock.server.storage.neurospeed_models  # noqa: E402,F401  (NeuroSpeed tables on Base.metadata)

@@ -1,0 +1,99 @@
+"""Shared pieces of the NeuroSpeed HTTP routes: body parsing, bearer authentication, pager.
+
+``shared/reference/neurospeed.md`` 2.5-2.7, 3.0: POST bodies are JSON from client 2.3.5 and form-encoded
+from older clients, PUT bodies are form-encoded; both encodings are accepted everywhere (D30).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from fastapi import Request
+from sqlalchemy.orm import Session
+
+from braindock.server.neurospeed.auth import Principal
+from braindock.server.neurospeed.errors import NsBadRequest, NsForbidden, NsUnauthorized
+
+MAX_PAGE_SIZE = 100
+DEFAULT_PAGE_SIZE = 50
+
+
+async def read_body(request: Request) -> dict[str, Any]:
+    """The request body as a dict: JSON (any content type that parses) or form fields.
+
+    Raises:
+        NsBadRequest: a body that is neither a JSON object nor a form (400).
+    """
+    raw = await request.body()
+    if not raw.strip():
+        return {}
+    content_type = request.headers.get("content-type", "")
+    if "application/x-www-form-urlencoded" in content_type or "multipart/form-data" in content_type:
+        form = await request.form()
+        return {key: value for key, value in form.items()}
+    try:
+        body = json.loads(raw)
+    except ValueError:
+        raise NsBadRequest("body must be a JSON object or a form") from None
+    if not isinstance(body, dict):
+        raise NsBadRequest("body must be a JSON object")
+    return body
+
+
+def bearer(request: Request) -> str | None:
+    """The token of ``Authorization: Bearer <token>`` (2.5), or ``None``."""
+    scheme, _, value = request.headers.get("authorization", "").partition(" ")
+    return value.strip() if scheme.lower() == "bearer" and value.strip() else None
+
+
+def authenticate(request: Request, session: Session, customer_only: bool = True) -> Principal:
+    """The principal of the request's access token.
+
+    Raises:
+        NsUnauthorized: no, invalid or expired token (401 ``{"message": "Unauthorized"}``, 2.6).
+        NsForbidden: a user token on a customer-only endpoint (403).
+    """
+    principal = request.app.state.neurospeed.tokens.principal(session, bearer(request))
+    if principal is None:
+        raise NsUnauthorized()
+    if customer_only and not principal.is_customer:
+        raise NsForbidden("this endpoint needs a customer token")
+    return principal
+
+
+def pager_request(body: dict[str, Any]) -> tuple[int, int]:
+    """``(page_number, page_size)`` from ``{"pager": {...}}``: 1-based, default 50, max 100 (3.0, D28).
+
+    Raises:
+        NsBadRequest: non-integer or out-of-range values (400).
+    """
+    pager = body.get("pager") or {}
+    if not isinstance(pager, dict):
+        raise NsBadRequest("pager must be an object")
+    try:
+        number = int(pager.get("page_number", 1))
+        size = int(pager.get("page_size", DEFAULT_PAGE_SIZE))
+    except (TypeError, ValueError):
+        raise NsBadRequest("pager.page_number and pager.page_size must be integers") from None
+    if number < 1 or not 1 <= size <= MAX_PAGE_SIZE:
+        raise NsBadRequest(f"pager.page_number must be >= 1 and pager.page_size 1..{MAX_PAGE_SIZE}")
+    return number, size
+
+
+def pager_response(
+    total: int, number: int, size: int, items: list[Any], filters: dict[str, Any] | None
+) -> dict[str, Any]:
+    """The pager envelope of 3.0: ``{"pager": {total_records, total_pages, page_number, page_size,
+    actual_page_size, items}, "filters": {...}}``."""
+    return {
+        "pager": {
+            "total_records": total,
+            "total_pages": (total + size - 1) // size,
+            "page_number": number,
+            "page_size": size,
+            "actual_page_size": len(items),
+            "items": items,
+        },
+        "filters": filters or {},
+    }

@@ -1,0 +1,107 @@
+"""Rooms and the payloads fanned out to them (``shared/reference/neurospeed.md`` 6.9, 6.10).
+
+* The **user room** of user *u* is the Socket.IO room :func:`user_room` on both user-room paths
+  (``/target_is_user_room_as_user`` and ``/target_is_user_room_as_customer``); it receives ``data`` (one per
+  accepted packet, D11) and ``events`` (HIA connect/disconnect).
+* The **customer room** of customer *c* is :func:`customer_room` on ``/target_is_customer_room``; it
+  receives ``hia_events``.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from braindock.server.neurospeed.dsp import BandPowerTracker
+from braindock.server.neurospeed.validation import Packet, Sensor
+
+
+def user_room(user_id: int) -> str:
+    return f"user:{user_id}"
+
+
+def customer_room(customer_id: int) -> str:
+    return f"customer:{customer_id}"
+
+
+@dataclass
+class HiaSession:
+    """One connected ``/hia`` socket.
+
+    Attributes:
+        sid: Socket.IO session id on the ``/hia`` server.
+        user_id, username, customer_id: the authenticated user and its customer.
+        hia_id: from the handshake header.
+        sensors: validated sensors_info by stream id.
+        connection_id: row of ``ns_hia_connections`` (for ``/gateway/connections``).
+        packets_counter: accepted packets per stream (sent downstream as ``packets_counter``).
+        rejected: rejected packets; ``dropped_disabled``: packets of disabled streams (D9 counters).
+        missed_pongs: application-level pings without a ``pong`` since the last one (6.7, D25).
+        trackers: band-power window per EEG stream.
+    """
+
+    sid: str
+    user_id: int
+    username: str
+    customer_id: int
+    hia_id: str
+    sensors: dict[str, Sensor]
+    connection_id: int | None = None
+    packets_counter: dict[str, int] = field(default_factory=dict)
+    rejected: int = 0
+    dropped_disabled: int = 0
+    missed_pongs: int = 0
+    connected_at: float = field(default_factory=time.time)
+    trackers: dict[str, BandPowerTracker] = field(default_factory=dict)
+
+    def sensors_json(self) -> dict[str, dict[str, Any]]:
+        """sensors_info as stored (with ``stream_state``), keyed by stream id."""
+        return {stream_id: dict(sensor.info) for stream_id, sensor in self.sensors.items()}
+
+    def output_for(self, packet: Packet) -> dict[str, Any]:
+        """``output`` of the downstream ``data`` event: ``brainwave_power`` (all seven bands, one value per
+        channel) and ``cognitive_analysis: {}`` for EEG, ``{}`` for every other type (6.9, D14)."""
+        sensor = packet.sensor
+        if sensor.kind != "eeg" or sensor.sampling_frequency is None:
+            return {}
+        tracker = self.trackers.get(sensor.stream_id)
+        if tracker is None:
+            tracker = BandPowerTracker(sensor.channel_count, sensor.sampling_frequency)
+            self.trackers[sensor.stream_id] = tracker
+        return {"brainwave_power": tracker.update(packet.rows), "cognitive_analysis": {}}
+
+
+def data_event(session: HiaSession, packet: Packet) -> dict[str, Any]:
+    """The downstream ``data`` payload of 6.9 for one accepted packet (``data`` as an object, D12).
+
+    Shape: ``{stream_id, device_type, hia_id, username, sensor_info, data: {"sample": rows},
+    experiment, output, packets_counter, server_timestamp}``; rows keep the HIA's values and end with the
+    timestamp (float epoch seconds).
+    """
+    sensor = packet.sensor
+    counter = session.packets_counter.get(sensor.stream_id, 0) + 1
+    session.packets_counter[sensor.stream_id] = counter
+    return {
+        "stream_id": sensor.stream_id,
+        "device_type": sensor.device_type,
+        "hia_id": session.hia_id,
+        "username": session.username,
+        "sensor_info": dict(sensor.info),
+        "data": {"sample": packet.rows},
+        "experiment": packet.experiment,
+        "output": session.output_for(packet),
+        "packets_counter": counter,
+        "server_timestamp": time.time(),
+    }
+
+
+def presence_event(session: HiaSession, kind: str) -> dict[str, Any]:
+    """``{type: connect|disconnect, username, hia_id, sensors, timestamp}`` of 6.10."""
+    return {
+        "type": kind,
+        "username": session.username,
+        "hia_id": session.hia_id,
+        "sensors": session.sensors_json(),
+        "timestamp": time.time(),
+    }

@@ -1,0 +1,114 @@
+"""NeuroSpeed user management, customer profile and access flags (``neurospeed.md`` 3.2, 3.3).
+
+Customer token (C) unless noted; every object is looked up inside the caller's customer, so other
+tenants' users answer 404 (D5). Successful answers are always JSON with status 200/201, never 204 (2.7).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
+
+from braindock.server.neurospeed import accounts
+from braindock.server.neurospeed.http import authenticate, pager_request, pager_response, read_body
+
+router = APIRouter(prefix="/api", tags=["neurospeed: users"])
+
+
+def _database(request: Request):  # type: ignore[no-untyped-def]
+    return request.app.state.services.database
+
+
+@router.post("/users/list", summary="Page of the customer's users (pager envelope, newest first)")
+async def list_users(request: Request) -> dict[str, Any]:
+    body = await read_body(request)
+    number, size = pager_request(body)
+
+    def run() -> dict[str, Any]:
+        with _database(request).session() as session:
+            principal = authenticate(request, session)
+            total, users = accounts.list_users(session, principal.customer, number, size)
+            items = [accounts.user_json(user) for user in users]
+            return pager_response(total, number, size, items, body.get("filters"))
+
+    return await run_in_threadpool(run)
+
+
+@router.post("/users", status_code=201, summary="Create a user of the customer: JSON {username, password}")
+async def create_user(request: Request) -> dict[str, Any]:
+    body = await read_body(request)
+
+    def run() -> dict[str, Any]:
+        with _database(request).session() as session:
+            principal = authenticate(request, session)
+            user = accounts.create_user(session, principal.customer, body.get("username"), body.get("password"))
+            return accounts.user_json(user, with_settings=True)
+
+    return await run_in_threadpool(run)
+
+
+@router.put("/users", summary="Change a user's username/password: query id, form {username, password}")
+async def modify_user(request: Request, id: str) -> dict[str, Any]:
+    body = await read_body(request)
+
+    def run() -> dict[str, Any]:
+        with _database(request).session() as session:
+            principal = authenticate(request, session)
+            user = accounts.modify_user(session, principal.customer, id, body.get("username"), body.get("password"))
+            return accounts.user_json(user)
+
+    return await run_in_threadpool(run)
+
+
+@router.delete("/users", summary="Delete a user: query id → true")
+async def delete_user(request: Request, id: str) -> JSONResponse:
+    def run() -> None:
+        with _database(request).session() as session:
+            principal = authenticate(request, session)
+            accounts.delete_user(session, principal.customer, id)
+
+    await run_in_threadpool(run)
+    return JSONResponse(True)
+
+
+@router.get("/customers/current", summary="The calling customer's profile")
+async def current_customer(request: Request) -> dict[str, Any]:
+    def run() -> dict[str, Any]:
+        with _database(request).session() as session:
+            principal = authenticate(request, session)
+            return accounts.customer_json(principal.customer, principal.account)
+
+    return await run_in_threadpool(run)
+
+
+async def _access(request: Request) -> dict[str, bool]:
+    """Access flags (3.3) for a customer or user token; self-hosted: always granted (D6)."""
+
+    def run() -> None:
+        with _database(request).session() as session:
+            authenticate(request, session, customer_only=False)
+
+    await run_in_threadpool(run)
+    return {"access": True}
+
+
+for _flag in ("insight", "recordings", "raw_data"):
+    router.add_api_route(
+        f"/customers/customers_access/get_{_flag}_access",
+        _access,
+        methods=["GET"],
+        summary=f"{_flag} access flag of the caller's customer (customer or user token)",
+    )
+
+
+@router.get("/users/{username}", summary="One user of the customer by username")
+async def get_user(request: Request, username: str) -> dict[str, Any]:
+    def run() -> dict[str, Any]:
+        with _database(request).session() as session:
+            principal = authenticate(request, session)
+            return accounts.user_json(accounts.get_user_by_name(session, principal.customer, username))
+
+    return await run_in_threadpool(run)

@@ -1,0 +1,71 @@
+"""NeuroSpeed tables: customers (one per braindock account), their users, refresh tokens and HIA connections.
+
+A NeuroSpeed *customer* is a braindock :class:`~braindock.server.storage.models.Account`; the
+``ns_customers`` row adds the public tenant identifier ``account_id`` (``shared/reference/neurospeed.md``
+0.2, 8.1 D4). A *user* belongs to exactly one customer and is unique by ``username`` within it.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from braindock.server.storage.models import Base, utcnow
+
+
+class NsCustomer(Base):
+    """The NeuroSpeed tenant of one braindock account; ``account_id`` is e.g. ``ada_Q7w2Lm9XzP``."""
+
+    __tablename__ = "ns_customers"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    owner_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"), unique=True)
+    account_id: Mapped[str] = mapped_column(String(64), unique=True, index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class NsUser(Base):
+    """An end user of one customer: ``username`` + argon2 ``password_hash``."""
+
+    __tablename__ = "ns_users"
+    __table_args__ = (UniqueConstraint("customer_id", "username"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("ns_customers.id", ondelete="CASCADE"), index=True)
+    username: Mapped[str] = mapped_column(String(64))
+    password_hash: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class NsRefreshToken(Base):
+    """One issued refresh token, by its JWT ``jti``; a refresh revokes it (rotation).
+
+    ``role`` is ``"customer"`` (``subject_id`` = ``ns_customers.id``) or ``"user"`` (``ns_users.id``).
+    """
+
+    __tablename__ = "ns_refresh_tokens"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    jti: Mapped[str] = mapped_column(String(64), unique=True, index=True)
+    role: Mapped[str] = mapped_column(String(16))
+    subject_id: Mapped[int] = mapped_column(index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column()
+    revoked_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class NsHiaConnection(Base):
+    """One ``/hia`` socket session (``neurospeed.md`` 3.4): who, which sensors, when, still connected."""
+
+    __tablename__ = "ns_hia_connections"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("ns_users.id", ondelete="CASCADE"), index=True)
+    hia_id: Mapped[str] = mapped_column(String(200))
+    socket_id: Mapped[str] = mapped_column(String(64))
+    sensors: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    is_connected: Mapped[bool] = mapped_column(default=True, index=True)
+    clock_skew_s: Mapped[float | None] = mapped_column(default=None)
+    connected_at: Mapped[datetime] = mapped_column(default=utcnow)
+    disconnected_at: Mapped[datetime | None] = mapped_column(default=None)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
