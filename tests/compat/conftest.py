@@ -10,11 +10,19 @@ subprocess per session; ``sdk`` runs the same case lists in-process against
 ``braindock.clients.braincube``. Both return ``{case id: {"ok"|"error": ..., "warnings": [...]}}``.
 Every subprocess gets an empty ``HOME`` (so no ``~/.braincube/config.json`` of the machine is
 picked up) and ``NO_PROXY`` for the loopback server.
+
+``ensure_venv(distribution, version, module)`` is the general form of that cache, also used for
+the official BrainSTEM clients: ``brainstem_pythons`` builds/reuses
+``.compat-venvs/brainstem-python-api-tools-0.2.0`` and ``-2.0.0``; ``bs020`` / ``bs200`` are
+``BrainstemRunner``s that run case lists through ``scripts/brainstem_runner.py`` in those
+interpreters against the session's live ``server`` (fresh empty ``HOME`` per run, so 2.0.0's
+``~/.config/brainstem/token`` cache starts empty; no ``BRAINSTEM*`` variables of the machine).
 """
 
 from __future__ import annotations
 
 import importlib.util
+import itertools
 import json
 import os
 import shutil
@@ -49,20 +57,22 @@ def _venv_python(venv: Path) -> Path:
     return venv / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
 
 
-def _venv_is_usable(python: Path) -> bool:
+def _venv_is_usable(
+    python: Path, distribution: str = "braincube-connector", module: str = "braincube_connector", version: str = ""
+) -> bool:
     if not python.exists():
         return False
     probe = subprocess.run(
         [
             str(python),
             "-c",
-            "import importlib.metadata as m, braincube_connector; print(m.version('braincube-connector'))",
+            f"import importlib.metadata as m, {module}; print(m.version({distribution!r}))",
         ],
         capture_output=True,
         text=True,
         timeout=300,
     )
-    return probe.returncode == 0 and probe.stdout.strip() == CONNECTOR_VERSION
+    return probe.returncode == 0 and probe.stdout.strip() == (version or CONNECTOR_VERSION)
 
 
 def _run_checked(command: list[str]) -> None:
@@ -71,16 +81,20 @@ def _run_checked(command: list[str]) -> None:
         raise RuntimeError(f"{' '.join(command)} failed ({result.returncode}):\n{result.stdout}\n{result.stderr}")
 
 
-@pytest.fixture(scope="session")
-def official_python() -> Path:
-    """Interpreter of the cached virtualenv with ``braincube-connector==2.8.0`` (built on first use)."""
-    python = _venv_python(VENV_DIR)
-    if _venv_is_usable(python):
+def ensure_venv(distribution: str, version: str, module: str) -> Path:
+    """Interpreter of ``<repo>/.compat-venvs/<distribution>-<version>`` holding ``distribution==version``.
+
+    Reused when its python imports ``module`` at exactly that version; rebuilt otherwise
+    (``python -m venv`` with ``sys.executable``, then ``pip install``).
+    """
+    venv = REPO_ROOT / ".compat-venvs" / f"{distribution}-{version}"
+    python = _venv_python(venv)
+    if _venv_is_usable(python, distribution, module, version):
         return python
-    shutil.rmtree(VENV_DIR, ignore_errors=True)
-    VENV_DIR.parent.mkdir(parents=True, exist_ok=True)
+    shutil.rmtree(venv, ignore_errors=True)
+    venv.parent.mkdir(parents=True, exist_ok=True)
     try:
-        _run_checked([sys.executable, "-m", "venv", str(VENV_DIR)])
+        _run_checked([sys.executable, "-m", "venv", str(venv)])
         _run_checked(
             [
                 str(python),
@@ -90,15 +104,21 @@ def official_python() -> Path:
                 "--disable-pip-version-check",
                 "--no-input",
                 "--quiet",
-                f"braincube-connector=={CONNECTOR_VERSION}",
+                f"{distribution}=={version}",
             ]
         )
     except BaseException:
-        shutil.rmtree(VENV_DIR, ignore_errors=True)
+        shutil.rmtree(venv, ignore_errors=True)
         raise
-    if not _venv_is_usable(python):
-        raise RuntimeError(f"{VENV_DIR} does not import braincube_connector {CONNECTOR_VERSION}")
+    if not _venv_is_usable(python, distribution, module, version):
+        raise RuntimeError(f"{venv} does not import {module} {version}")
     return python
+
+
+@pytest.fixture(scope="session")
+def official_python() -> Path:
+    """Interpreter of the cached virtualenv with ``braincube-connector==2.8.0`` (built on first use)."""
+    return ensure_venv("braincube-connector", CONNECTOR_VERSION, "braincube_connector")
 
 
 def _hermetic_env(home: Path) -> dict[str, str]:
@@ -268,3 +288,86 @@ def lab(plant: Plant, tmp_path_factory: pytest.TempPathFactory) -> Lab:
             int(server.cli("memory-base", "import", "compat-lab", str(csv_path), "--name", f"Lab {number}"))
         )
     return Lab("compat-lab", token, memory_bases, tagged)
+
+
+# -- BrainSTEM: the official ``brainstem-python-api-tools`` 0.2.0 and 2.0.0 -------------------------
+
+BRAINSTEM_DISTRIBUTION = "brainstem-python-api-tools"
+BRAINSTEM_VERSIONS = ("0.2.0", "2.0.0")
+BRAINSTEM_RUNNER = SCRIPTS / "brainstem_runner.py"
+
+
+def brainstem_env(home: Path, extra: dict[str, str] | None = None) -> dict[str, str]:
+    """Environment of an official BrainSTEM client: empty ``HOME`` (2.0.0 caches its token in
+    ``~/.config/brainstem/token``), no ``BRAINSTEM*`` variable of the machine, unbuffered output.
+    """
+    env = {key: value for key, value in _hermetic_env(home).items() if not key.upper().startswith("BRAINSTEM")}
+    env["PYTHONUNBUFFERED"] = "1"
+    env.update(extra or {})
+    return env
+
+
+class BrainstemRunner:
+    """Runs case lists (see ``scripts/brainstem_runner.py``) with one official client version."""
+
+    def __init__(self, version: str, python: Path, base: str, workdir: Path) -> None:
+        self.version = version
+        self.python = python
+        self.base = base.rstrip("/") + "/"
+        self.workdir = workdir
+        self._runs = itertools.count(1)
+
+    def fresh_home(self) -> Path:
+        home = self.workdir / f"home-{next(self._runs)}"
+        home.mkdir(parents=True)
+        return home
+
+    def files(self, cases: list[dict[str, Any]]) -> tuple[Path, Path]:
+        number = next(self._runs)
+        spec = self.workdir / f"spec-{number}.json"
+        spec.write_text(json.dumps({"base": self.base, "cases": cases}))
+        return spec, self.workdir / f"results-{number}.json"
+
+    def command(self, spec: Path, results: Path) -> list[str]:
+        return [str(self.python), str(BRAINSTEM_RUNNER), str(spec), str(results)]
+
+    def run(
+        self, cases: list[dict[str, Any]], home: Path | None = None, env: dict[str, str] | None = None
+    ) -> dict[str, Any]:
+        """Run ``cases`` in one fresh process (fresh empty ``HOME`` unless given); results by case id."""
+        spec, results = self.files(cases)
+        home = home or self.fresh_home()
+        completed = subprocess.run(
+            self.command(spec, results),
+            capture_output=True,
+            text=True,
+            timeout=300,
+            cwd=str(home),
+            env=brainstem_env(home, env),
+        )
+        if completed.returncode != 0 or not results.exists():
+            raise AssertionError(f"brainstem runner failed ({completed.returncode}):\n{completed.stderr[-5000:]}")
+        output = json.loads(results.read_text())
+        assert output["_version"]["ok"] == self.version
+        output["_stdout"] = completed.stdout
+        return output
+
+
+@pytest.fixture(scope="session")
+def brainstem_pythons() -> dict[str, Path]:
+    """Interpreters of ``.compat-venvs/brainstem-python-api-tools-<version>`` (built on first use)."""
+    return {
+        version: ensure_venv(BRAINSTEM_DISTRIBUTION, version, "brainstem_api_tools") for version in BRAINSTEM_VERSIONS
+    }
+
+
+@pytest.fixture(scope="session")
+def bs020(brainstem_pythons: dict[str, Path], server, tmp_path_factory: pytest.TempPathFactory) -> BrainstemRunner:
+    """Runner of the official client 0.2.0 against the live server."""
+    return BrainstemRunner("0.2.0", brainstem_pythons["0.2.0"], server.url, tmp_path_factory.mktemp("bs020"))
+
+
+@pytest.fixture(scope="session")
+def bs200(brainstem_pythons: dict[str, Path], server, tmp_path_factory: pytest.TempPathFactory) -> BrainstemRunner:
+    """Runner of the official client 2.0.0 against the live server."""
+    return BrainstemRunner("2.0.0", brainstem_pythons["2.0.0"], server.url, tmp_path_factory.mktemp("bs200"))
