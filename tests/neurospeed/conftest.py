@@ -11,6 +11,7 @@ import threading
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -203,3 +204,60 @@ def packet(stream_id: str, rows: list[list[Any]], labels: list[str] | None = Non
         "data": json.dumps({"sample": rows}),
         "experiment": {"packet_labels": labels, "onetime_labels": labels},
     }
+
+
+# -- recorder helpers (test_recorder.py, test_exporter.py) ------------------------------------------------
+
+
+def create_recorder(customer: Customer, user: User, name: str | None = "session-A") -> dict[str, Any]:
+    with customer.http() as api:
+        response = api.post(
+            "/gateway/recorder", json={"username": user.username, "recorder_name": name, "unlimited": "true"}
+        )
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+def put_status(customer: Customer, recorder_id: int, status: str) -> httpx.Response:
+    with customer.http() as api:
+        return api.put("/gateway/recorder", params={"id": str(recorder_id)}, data={"status": status})
+
+
+def get_recorder(customer: Customer, recorder_id: int) -> dict[str, Any]:
+    with customer.http() as api:
+        response = api.get(f"/gateway/recorder/{recorder_id}")
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def barrier(hia: Socket) -> None:
+    """Return once the server has handled every packet sent so far on ``hia``.
+
+    ``/hia`` handles one event at a time in order (6.6), so the ``pipeline_error`` answering an invalid packet
+    proves the earlier packets went through the hub (and its recorder listener). Rejected packets are never
+    recorded, which the tests check too.
+    """
+    count = len(hia.of("pipeline_error"))
+    hia.client.emit("pipeline", packet("NO_SUCH_STREAM", [[1.0, 2.0, 3.0]]))
+    hia.wait_count("pipeline_error", count + 1)
+
+
+def send(hia: Socket, stream_id: str, rows: list[list[Any]], label: str) -> None:
+    hia.client.emit("pipeline", packet(stream_id, rows, [label]))
+
+
+def rows(start: float, first_value: float, count: int = 3) -> list[list[float]]:
+    """``count`` 2-channel rows with distinct values and timestamps ``start + i/128``."""
+    return [[first_value + i, -(first_value + i) / 4, start + i / 128] for i in range(count)]
+
+
+def read_packets(server: RunningServer, recorder_id: int) -> list[dict[str, Any]]:
+    path = Path(server.data_dir) / "recordings" / str(recorder_id) / "packets.jsonl"
+    return [json.loads(line) for line in path.read_text().splitlines()]
+
+
+def connected_hia(user: User, sensors: dict[str, Any], closing, hia_id: str = "LAB3PC") -> Socket:  # type: ignore[no-untyped-def]
+    hia = open_hia(user, sensors, hia_id=hia_id)
+    closing(hia)
+    assert hia.refused is None, hia.refused
+    return hia

@@ -40,6 +40,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         try:
             yield
         finally:
+            await app.state.neurospeed.stop()
             app.state.services.close()
 
     app = FastAPI(

@@ -1,4 +1,4 @@
-"""NeuroSpeed protocol: customers and users, JWT auth, ``/hia`` uplink and user rooms.
+"""NeuroSpeed protocol: customers and users, JWT auth, ``/hia`` uplink, user rooms, recorder and exporter.
 
 Reference: ``shared/reference/neurospeed.md``. HTTP routes live under ``/api`` (:data:`router`); the
 Socket.IO servers are mounted at the host root by :class:`~braindock.server.neurospeed.socket.SocketMount`.
@@ -7,7 +7,9 @@ Socket.IO servers are mounted at the host root by :class:`~braindock.server.neur
 from fastapi import APIRouter
 
 from braindock.server.neurospeed.routes_auth import router as _auth
+from braindock.server.neurospeed.routes_exporter import router as _exporter
 from braindock.server.neurospeed.routes_gateway import router as _gateway
+from braindock.server.neurospeed.routes_recorder import router as _recorder
 from braindock.server.neurospeed.routes_users import router as _users
 from braindock.server.neurospeed.service import NeuroSpeed
 from braindock.server.neurospeed.socket import SocketMount
@@ -16,5 +18,7 @@ router = APIRouter()
 router.include_router(_auth)
 router.include_router(_users)
 router.include_router(_gateway)
+router.include_router(_recorder)
+router.include_router(_exporter)
 
 __all__ = ["NeuroSpeed", "SocketMount", "router"]

@@ -1,7 +1,9 @@
-"""The NeuroSpeed part of a running server: token service and Socket.IO hub (one per app)."""
+"""The NeuroSpeed part of a running server: token service, Socket.IO hub, recorders and exporters (one per app)."""
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from typing import Any
 
 from fastapi import Request
@@ -9,6 +11,8 @@ from fastapi import Request
 from braindock.config import Settings
 from braindock.server.neurospeed import limits, redact
 from braindock.server.neurospeed.auth import TokenService, load_signing_key
+from braindock.server.neurospeed.exporter import Exporters
+from braindock.server.neurospeed.recorder import Recorders
 from braindock.server.neurospeed.socket import HiaHub
 
 
@@ -23,21 +27,58 @@ class NeuroSpeed:
         self._app = app
         self._tokens: TokenService | None = None
         self.hub = HiaHub(lambda: app.state.services.database, lambda: self.tokens)
+        self._recorders: Recorders | None = None
+        self._exporters: Exporters | None = None
+        self.hub.subscribe(self._record)
+
+    def _record(self, session: Any, packet: Any, event: dict[str, Any]) -> None:
+        """Hub listener: hand accepted packets to the recorders once they are started."""
+        if self._recorders is not None:
+            self._recorders.on_packet(session, packet, event)
 
     def start(self, settings: Settings) -> None:
         """At app start-up: load (or create, 0600) the token signing key of ``settings.data_dir``, install
         the log redaction of tokens, lift the WebSocket header-line limit for large ``sensors_info`` headers,
-        and close connection records left open by a previous run."""
+        and close connection records left open by a previous run. Then resume the recorders and exporters left
+        active (:mod:`.recorder`, :mod:`.exporter`; needs the running event loop); from then on the hub's
+        accepted packets reach the recorders."""
         redact.install()
         limits.raise_header_limits()
-        self._tokens = TokenService(load_signing_key(settings.data_dir))
+        key = load_signing_key(settings.data_dir)
+        self._tokens = TokenService(key)
         self.hub.close_stale_connections()
+        database = lambda: self._app.state.services.database  # noqa: E731
+        recorders = Recorders(database, settings.data_dir)
+        recorders.start()
+        self._recorders = recorders
+        link_key = hmac.new(key, b"braindock neurospeed exporter download links", hashlib.sha256).digest()
+        self._exporters = Exporters(database, recorders, link_key)
+        self._exporters.start()
+
+    async def stop(self) -> None:
+        """At app shutdown: stop export jobs, then fsync every open recording and store its metadata."""
+        if self._exporters is not None:
+            await self._exporters.stop()
+        if self._recorders is not None:
+            await self._recorders.stop()
 
     @property
     def tokens(self) -> TokenService:
         if self._tokens is None:
             raise RuntimeError("NeuroSpeed has not been started")
         return self._tokens
+
+    @property
+    def recorders(self) -> Recorders:
+        if self._recorders is None:
+            raise RuntimeError("NeuroSpeed has not been started")
+        return self._recorders
+
+    @property
+    def exporters(self) -> Exporters:
+        if self._exporters is None:
+            raise RuntimeError("NeuroSpeed has not been started")
+        return self._exporters
 
 
 def neurospeed(request: Request) -> NeuroSpeed:

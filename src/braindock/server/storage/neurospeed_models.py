@@ -69,3 +69,56 @@ class NsHiaConnection(Base):
     connected_at: Mapped[datetime] = mapped_column(default=utcnow)
     disconnected_at: Mapped[datetime | None] = mapped_column(default=None)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class NsRecorder(Base):
+    """One recorder of a user (``neurospeed.md`` 4.1); its packets live in ``<data dir>/recordings/<id>/``.
+
+    ``sensors`` maps each recorded stream id to ``{"device_type", "channels": [names]}``; ``stream_ids``,
+    ``experiment_labels`` and ``hia_ids`` are the distinct values seen, in order of appearance. ``status`` is
+    ``recording`` | ``paused`` | ``stopped`` (``resource_pending``/``pending`` pass at once, D15).
+    ``deleted_at`` marks a soft delete (4.6).
+    """
+
+    __tablename__ = "ns_recorders"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("ns_users.id", ondelete="CASCADE"), index=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("ns_customers.id", ondelete="CASCADE"), index=True)
+    recorder_name: Mapped[str | None] = mapped_column(String(256), default=None)
+    status: Mapped[str] = mapped_column(String(32), default="recording", index=True)
+    request_status: Mapped[str] = mapped_column(String(32), default="recording")
+    unlimited: Mapped[bool] = mapped_column(default=True)
+    packets_count: Mapped[int] = mapped_column(default=0)
+    recorder_size: Mapped[int] = mapped_column(default=0)
+    sensors: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    stream_ids: Mapped[list[str]] = mapped_column(JSON, default=list)
+    experiment_labels: Mapped[list[str]] = mapped_column(JSON, default=list)
+    hia_ids: Mapped[list[str]] = mapped_column(JSON, default=list)
+    minimum_timestamp: Mapped[float | None] = mapped_column(default=None)
+    maximum_timestamp: Mapped[float | None] = mapped_column(default=None)
+    stopped_at: Mapped[datetime | None] = mapped_column(default=None)
+    deleted_at: Mapped[datetime | None] = mapped_column(default=None)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class NsExporter(Base):
+    """One CSV export of a recorder (``neurospeed.md`` 5.2): ``status`` ``exporting`` | ``exported`` | ``failed``.
+
+    ``config`` is the validated ``exporter_config``; the file is ``<data dir>/exports/<id>/<file_name>``.
+    """
+
+    __tablename__ = "ns_exporters"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    recorder_id: Mapped[int] = mapped_column(ForeignKey("ns_recorders.id", ondelete="CASCADE"), index=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("ns_customers.id", ondelete="CASCADE"), index=True)
+    exporter_name: Mapped[str] = mapped_column(String(128))
+    status: Mapped[str] = mapped_column(String(32), default="exporting")
+    config: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    unlimited: Mapped[bool] = mapped_column(default=True)
+    file_name: Mapped[str | None] = mapped_column(String(200), default=None)
+    file_size: Mapped[int | None] = mapped_column(default=None)
+    rows_count: Mapped[int | None] = mapped_column(default=None)
+    error: Mapped[str | None] = mapped_column(String(1000), default=None)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

@@ -1,0 +1,124 @@
+"""NeuroSpeed exporter endpoints (``neurospeed.md`` 3.7; semantics in 5 and :mod:`.exporter`), customer token.
+
+* ``POST /api/gateway/exporter`` — JSON ``{recorder_id, exporter_config, unlimited}`` → 201 exporter object
+  (``exporting``); the CSV is written in the background.
+* ``GET /api/gateway/exporter/url?exporter_id=`` → ``{"url": <absolute signed link>}``; 409 before ``exported``.
+* ``GET /api/gateway/exporter/{id}`` → exporter object.
+* ``POST /api/gateway/exporter/list`` — pager + ``filters.username`` → pager envelope.
+* ``DELETE /api/gateway/exporter?exporter_id=`` → ``true`` (exporter and file removed).
+* ``GET /api/gateway/exporter/file/{id}/{name}?expires=&signature=`` — **no** Authorization (5.3): the signed
+  link streams the CSV (``text/csv``, ``Content-Disposition: attachment``); expired/forged 403, gone 404.
+
+Another customer's exporters and recorders answer 404.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import FileResponse
+from starlette.concurrency import run_in_threadpool
+
+from braindock.server.neurospeed.errors import NsBadRequest
+from braindock.server.neurospeed.exporter import Exporters, exporter_json
+from braindock.server.neurospeed.http import authenticate, pager_request, pager_response, read_body
+
+router = APIRouter(prefix="/api/gateway", tags=["neurospeed: exporter"])
+
+
+def _exporters(request: Request) -> Exporters:
+    return request.app.state.neurospeed.exporters
+
+
+def _database(request: Request):  # type: ignore[no-untyped-def]
+    return request.app.state.services.database
+
+
+def _exporter_id(request: Request) -> str:
+    value = request.query_params.get("exporter_id") or request.query_params.get("id")
+    if value is None:
+        raise NsBadRequest("query parameter exporter_id is required")
+    return value
+
+
+@router.get("/exporter/url", summary="Signed download link of an exported exporter: query exporter_id")
+async def exporter_url(request: Request) -> dict[str, str]:
+    exporter_id = _exporter_id(request)
+
+    def run() -> dict[str, str]:
+        with _database(request).session() as session:
+            principal = authenticate(request, session)
+            row, _, _ = _exporters(request).get(session, principal.customer, exporter_id)
+            return {"url": _exporters(request).link(str(request.base_url), row)}
+
+    return await run_in_threadpool(run)
+
+
+@router.get("/exporter/file/{exporter_id}/{file_name}", summary="Download an export through its signed link")
+async def download(request: Request, exporter_id: str, file_name: str) -> FileResponse:
+    params = request.query_params
+    path = await run_in_threadpool(
+        _exporters(request).check_link, exporter_id, params.get("expires"), params.get("signature")
+    )
+    return FileResponse(path, media_type="text/csv", filename=path.name)
+
+
+@router.post("/exporter/list", summary="Page of the customer's exporters; filters.username honoured")
+async def list_exporters(request: Request) -> dict[str, Any]:
+    body = await read_body(request)
+    number, size = pager_request(body)
+    filters = body.get("filters") or {}
+    if not isinstance(filters, dict):
+        raise NsBadRequest("filters must be an object")
+    username = filters.get("username")
+
+    def run() -> dict[str, Any]:
+        with _database(request).session() as session:
+            principal = authenticate(request, session)
+            name = None if username in (None, "") else str(username)
+            total, items = _exporters(request).list(session, principal.customer, name, number, size)
+            return pager_response(total, number, size, items, filters)
+
+    return await run_in_threadpool(run)
+
+
+@router.post("/exporter", status_code=201, summary="Export a recorder to CSV: {recorder_id, exporter_config}")
+async def create_exporter(request: Request) -> dict[str, Any]:
+    body = await read_body(request)
+
+    def run() -> tuple[int, dict[str, Any]]:
+        with _database(request).session() as session:
+            principal = authenticate(request, session)
+            row = _exporters(request).create(session, principal.customer, body)
+            _, recorder, username = _exporters(request).get(session, principal.customer, row.id)
+            return row.id, exporter_json(row, recorder, username)
+
+    exporter_id, answer = await run_in_threadpool(run)
+    _exporters(request).schedule(exporter_id)
+    return answer
+
+
+@router.delete("/exporter", summary="Delete an exporter and its file: query exporter_id")
+async def delete_exporter(request: Request) -> bool:
+    exporter_id = _exporter_id(request)
+
+    def run() -> bool:
+        with _database(request).session() as session:
+            principal = authenticate(request, session)
+            row, _, _ = _exporters(request).get(session, principal.customer, exporter_id)
+            _exporters(request).delete(session, row)
+            return True
+
+    return await run_in_threadpool(run)
+
+
+@router.get("/exporter/{exporter_id}", summary="One exporter of the customer (status, file_size)")
+async def get_exporter(request: Request, exporter_id: str) -> dict[str, Any]:
+    def run() -> dict[str, Any]:
+        with _database(request).session() as session:
+            principal = authenticate(request, session)
+            row, recorder, username = _exporters(request).get(session, principal.customer, exporter_id)
+            return exporter_json(row, recorder, username)
+
+    return await run_in_threadpool(run)
