@@ -10,7 +10,15 @@ from __future__ import annotations
 
 from braindock.server.errors import ApiError
 
-_REASONS = {400: "Bad Request", 401: "Unauthorized", 403: "Forbidden", 404: "Not Found", 409: "Conflict"}
+_REASONS = {
+    400: "Bad Request",
+    401: "Unauthorized",
+    403: "Forbidden",
+    404: "Not Found",
+    409: "Conflict",
+    413: "Payload Too Large",
+    501: "Not Implemented",
+}
 
 
 class NsError(ApiError):
@@ -59,3 +67,8 @@ class NsNotFound(NsError):
 class NsConflict(NsError):
     def __init__(self, message: str) -> None:
         super().__init__(409, message)
+
+
+class NsTooLarge(NsError):
+    def __init__(self, message: str) -> None:
+        super().__init__(413, message)

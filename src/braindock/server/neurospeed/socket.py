@@ -18,9 +18,10 @@ the official HIA keeps the tokens it started with for every automatic reconnecti
 Refusals are namespace-level ``CONNECT_ERROR {"message": ...}`` (6.4). Tokens are checked only at the
 handshake (2.8) and never logged.
 
-Not yet served (next session): ``/target_is_downlink_room_as_user/``, ``/target_is_downlink_room_as_customer/``
-(6.11) and the SSR commands ``ssr_stream_state`` / ``ssr_downlink`` (3.5); :meth:`HiaHub.session_of` and
-:meth:`HiaHub.emit_to_hia` are their hooks. Accepted packets are offered to every callback registered with
+The downlink rooms ``/target_is_downlink_room_as_user/`` and ``/target_is_downlink_room_as_customer/`` (6.11)
+are :class:`~braindock.server.neurospeed.downlink.DownlinkRooms` (``hub.downlink``); the SSR commands
+``ssr_stream_state`` / ``ssr_downlink`` (3.5, :mod:`.routes_ssr`) use :meth:`HiaHub.session_of` and
+:meth:`HiaHub.emit_to_hia`. Accepted packets are offered to every callback registered with
 :meth:`HiaHub.subscribe` (the recorder's hook).
 """
 
@@ -38,6 +39,7 @@ from socketio.exceptions import ConnectionRefusedError as Refused
 from sqlalchemy import select
 
 from braindock.server.neurospeed.auth import Principal, TokenService
+from braindock.server.neurospeed.downlink import DownlinkRooms, user_id_lookup
 from braindock.server.neurospeed.rooms import HiaSession, customer_room, data_event, presence_event, user_room
 from braindock.server.neurospeed.validation import Packet, ValidationError, parse_packet, parse_sensors_info
 from braindock.server.storage.database import Database
@@ -76,7 +78,7 @@ def _server(async_handlers: bool = True) -> socketio.AsyncServer:
 
 
 class HiaHub:
-    """The four Socket.IO servers and the registry of connected HIAs.
+    """The Socket.IO servers (four here, two in ``downlink``) and the registry of connected HIAs.
 
     Args:
         database: returns the metadata store (available once the app has started).
@@ -96,6 +98,7 @@ class HiaHub:
         self._listeners: list[PacketListener] = []
         self._ping_task: asyncio.Task | None = None
         self._register()
+        self.downlink = DownlinkRooms(_server(), _server(), self._principal, user_id_lookup(database), credential)
 
     # -- extension points -------------------------------------------------------------------------------
 
@@ -118,7 +121,8 @@ class HiaHub:
 
     def servers(self) -> dict[str, socketio.AsyncServer]:
         """Path (without slashes) → server."""
-        return dict(zip(PATHS, (self.hia, self.as_user, self.as_customer, self.customer), strict=True))
+        servers = dict(zip(PATHS, (self.hia, self.as_user, self.as_customer, self.customer), strict=True))
+        return {**servers, **self.downlink.servers()}
 
     # -- helpers ----------------------------------------------------------------------------------------
 
