@@ -14,6 +14,8 @@ $(BIN)/python:
 
 $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e ".[dev,demo]"
+	# iblatlas only ships the Allen structure tree the demo reads; its own dependencies are not needed
+	$(BIN)/pip install --quiet --no-deps iblatlas==1.3.0
 	touch $(STAMP)
 
 demo: $(STAMP)
@@ -33,6 +35,7 @@ format: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/braindata.py
+	$(BIN)/python benchmarks/brainstem.py
 
 clean:
 	rm -rf $(VENV) braindock-data .pytest_cache

@@ -19,7 +19,10 @@ The tour (:func:`run_demo`):
    the authoring REST API: braincubes, memory bases, variables, a data group, an event and a
    job, filtered ``get_data`` into pandas, ``job.get_data()`` and ``request_ws``;
 4. prints how to reach the same server with the official ``braincube-connector`` client;
-5. stops the server, or keeps it running until Ctrl-C with ``keep_running``.
+5. seeds BrainSTEM's taxonomies from real reference data (Allen mouse brain structures of
+   ``iblatlas``, openMINDS species with NCBI taxon ids) and tours a small lab project with the
+   BrainSTEM SDK (:mod:`braindock.demo_brainstem`);
+6. stops the server, or keeps it running until Ctrl-C with ``keep_running``.
 """
 
 from __future__ import annotations
@@ -581,7 +584,11 @@ def run_demo(settings: Settings, keep_running: bool = False) -> int:
         ids = walkthrough(tour, server, setup)
         official_client_hint(tour, server.url, setup.token, setup, ids)
 
-        tour.section("5. Done")
+        from braindock.demo_brainstem import run_brainstem_tour
+
+        run_brainstem_tour(settings, server.url, setup.token, tour, lambda *args: _cli_ok(settings, *args))
+
+        tour.section("6. Done")
         if keep_running:
             tour.say(
                 f"The server keeps running at [bold]{server.url}[/] with token [bold]{setup.token}[/]. "
