@@ -53,12 +53,10 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from braindock.server_process import ServerProcess, cli_command
+from braindock.server_process import ServerProcess
+from common import cli, official_python, write_results
 
-REPO = Path(__file__).resolve().parents[1]
 OFFICIAL_VERSION = "2.8.0"
-OFFICIAL_VENV = REPO / ".compat-venvs" / f"braincube-connector-{OFFICIAL_VERSION}"
-RESULTS_FILE = Path(__file__).resolve().with_name("RESULTS.md")
 SECTION = "## braindata (issue 2)"
 EMAIL = "bench@braindock.local"
 CUBE = "bench-plant"
@@ -148,30 +146,6 @@ def generate(path: Path, rows: int, n_vars: int, seed: int) -> dict[str, list[st
         columns[name] = pa.array(values, from_pandas=True)
     pq.write_table(pa.table(columns), path, compression="zstd", row_group_size=256 * 1024)
     return plan
-
-
-def cli(data_dir: Path, *args: str) -> str:
-    """Run ``braindock --data-dir D ARGS`` and return its stdout (raise with its stderr on failure)."""
-    result = subprocess.run(cli_command(data_dir, *args), capture_output=True, text=True, timeout=600)
-    if result.returncode != 0:
-        raise RuntimeError(f"braindock {' '.join(args)} failed ({result.returncode}):\n{result.stderr}")
-    return result.stdout.strip()
-
-
-def official_python() -> Path:
-    """Interpreter of the official client's virtualenv, created (``pip install``) on first use."""
-    python = OFFICIAL_VENV / "bin" / "python"
-    check = f"from importlib.metadata import version; assert version('braincube-connector') == '{OFFICIAL_VERSION}'"
-    probe = [str(python), "-c", check]
-    if python.exists() and subprocess.run(probe, capture_output=True).returncode == 0:
-        return python
-    where = OFFICIAL_VENV.relative_to(REPO)
-    print(f"creating {where} (pip install braincube-connector=={OFFICIAL_VERSION})", flush=True)
-    OFFICIAL_VENV.parent.mkdir(parents=True, exist_ok=True)
-    subprocess.run([sys.executable, "-m", "venv", "--clear", str(OFFICIAL_VENV)], check=True)
-    install = [str(python), "-m", "pip", "install", "--quiet", f"braincube-connector=={OFFICIAL_VERSION}"]
-    subprocess.run(install, check=True, timeout=600)
-    return python
 
 
 # --------------------------------------------------------------------------------------------
@@ -322,7 +296,7 @@ def run(args: argparse.Namespace, work: Path) -> str:
     plan = generate(parquet, args.rows, args.vars, args.seed)
     print(f"  {mib(parquet.stat().st_size)} in {time.perf_counter() - started:.1f} s", flush=True)
 
-    python = official_python()
+    python = official_python("braincube-connector", OFFICIAL_VERSION)
 
     step = time.perf_counter()
     cli(data_dir, "account", "create", EMAIL, "--password", "benchmark-password")
@@ -512,23 +486,6 @@ def run(args: argparse.Namespace, work: Path) -> str:
     return "\n".join(lines)
 
 
-def write_results(section: str) -> None:
-    """Put ``section`` into RESULTS.md, replacing an older braindata section, keeping the others."""
-    if RESULTS_FILE.exists():
-        text = RESULTS_FILE.read_text()
-    else:
-        text = "# Benchmark results\n\nWritten by the scripts in `benchmarks/` (see README.md there).\n"
-    start = text.find(SECTION)
-    if start >= 0:
-        following = text.find("\n## ", start + len(SECTION))
-        end = len(text) if following < 0 else following + 1
-        text = text[:start] + section + ("\n" + text[end:] if end < len(text) else "")
-    else:
-        text = text.rstrip("\n") + "\n\n" + section
-    RESULTS_FILE.write_text(text.rstrip("\n") + "\n")
-    print(f"wrote {RESULTS_FILE}", flush=True)
-
-
 def main(argv: list[str] | None = None) -> int:
     """Command-line entry point."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -552,7 +509,7 @@ def main(argv: list[str] | None = None) -> int:
     print()
     print(report)
     if args.write_results:
-        write_results(report)
+        write_results(SECTION, report)
     return 0
 
 

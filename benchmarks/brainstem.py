@@ -50,12 +50,11 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-REPO = Path(__file__).resolve().parent.parent
-RESULTS_FILE = Path(__file__).resolve().parent / "RESULTS.md"
+from common import cli, official_python, write_results
+
 SECTION = "## brainstem (issue 3)"
 OFFICIAL_DISTRIBUTION = "brainstem-python-api-tools"
 OFFICIAL_VERSION = "2.0.0"
-OFFICIAL_VENV = REPO / ".compat-venvs" / f"{OFFICIAL_DISTRIBUTION}-{OFFICIAL_VERSION}"
 ACCOUNTS = {"alice": "alice@bench.example", "bob": "bob@bench.example"}
 START = datetime(2024, 1, 1)
 SPAN_DAYS = 730
@@ -93,33 +92,6 @@ print(json.dumps(out))
 # --------------------------------------------------------------------------------------------
 # Setup
 # --------------------------------------------------------------------------------------------
-
-
-def official_python() -> Path:
-    """Interpreter of the official client's virtualenv: reused when it imports the right version,
-    rebuilt otherwise (``python -m venv`` + ``pip install``), like ``tests/compat``'s ``ensure_venv``.
-    """
-    python = OFFICIAL_VENV / "bin" / "python"
-    check = f"from importlib.metadata import version; assert version({OFFICIAL_DISTRIBUTION!r}) == {OFFICIAL_VERSION!r}"
-    if python.exists() and subprocess.run([str(python), "-c", check], capture_output=True).returncode == 0:
-        return python
-    print(f"creating {OFFICIAL_VENV.relative_to(REPO)} (pip install {OFFICIAL_DISTRIBUTION}=={OFFICIAL_VERSION})")
-    shutil.rmtree(OFFICIAL_VENV, ignore_errors=True)
-    OFFICIAL_VENV.parent.mkdir(parents=True, exist_ok=True)
-    subprocess.run([sys.executable, "-m", "venv", str(OFFICIAL_VENV)], check=True)
-    install = [str(python), "-m", "pip", "install", "--quiet", f"{OFFICIAL_DISTRIBUTION}=={OFFICIAL_VERSION}"]
-    subprocess.run(install, check=True, timeout=900)
-    return python
-
-
-def cli(data_dir: Path, *args: str) -> str:
-    """Run ``braindock --data-dir D ARGS`` and return its stdout."""
-    from braindock.server_process import cli_command
-
-    result = subprocess.run(cli_command(data_dir, *args), capture_output=True, text=True, timeout=600)
-    if result.returncode != 0:
-        raise RuntimeError(f"braindock {' '.join(args)} failed ({result.returncode}):\n{result.stderr}")
-    return result.stdout.strip()
 
 
 def lookup_accounts(database_url: str) -> dict[str, int]:
@@ -307,7 +279,7 @@ def run(args: argparse.Namespace, work: Path) -> str:
 
     started = time.perf_counter()
     load = os.getloadavg()
-    python = official_python()
+    python = official_python(OFFICIAL_DISTRIBUTION, OFFICIAL_VERSION)
     data_dir = work / "data"
     tokens: dict[str, str] = {}
     for name, email in ACCOUNTS.items():
@@ -472,20 +444,6 @@ def run(args: argparse.Namespace, work: Path) -> str:
     return "\n".join(lines)
 
 
-def write_results(section: str) -> None:
-    """Put ``section`` into RESULTS.md, replacing an older brainstem section, keeping the others."""
-    text = RESULTS_FILE.read_text() if RESULTS_FILE.exists() else "# Benchmark results\n"
-    start = text.find(SECTION)
-    if start >= 0:
-        following = text.find("\n## ", start + len(SECTION))
-        end = len(text) if following < 0 else following + 1
-        text = text[:start] + section + ("\n" + text[end:] if end < len(text) else "")
-    else:
-        text = text.rstrip("\n") + "\n\n" + section
-    RESULTS_FILE.write_text(text.rstrip("\n") + "\n")
-    print(f"wrote {RESULTS_FILE}", flush=True)
-
-
 def main(argv: list[str] | None = None) -> int:
     """Command-line entry point."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -510,7 +468,7 @@ def main(argv: list[str] | None = None) -> int:
     print()
     print(report)
     if args.write_results:
-        write_results(report)
+        write_results(SECTION, report)
     return 0
 
 
