@@ -7,10 +7,12 @@ from older clients, PUT bodies are form-encoded; both encodings are accepted eve
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import Request
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from braindock.server.neurospeed.auth import Principal
 from braindock.server.neurospeed.errors import NsBadRequest, NsForbidden, NsUnauthorized
@@ -97,3 +99,32 @@ def pager_response(
         },
         "filters": filters or {},
     }
+
+
+#: ``lister(session, customer, username or None, page number, page size) -> (total, items)``
+Lister = Callable[[Session, Any, str | None, int, int], tuple[int, list[Any]]]
+
+
+async def customer_page(request: Request, lister: Lister) -> dict[str, Any]:
+    """A ``pager`` page of the calling customer's records, honouring ``filters.username``
+    (the recorder and exporter list endpoints, ``neurospeed.md`` 3.6 and 3.7).
+
+    Raises:
+        NsBadRequest: ``filters`` is not an object, or the pager members are invalid (400).
+        NsUnauthorized / NsForbidden: no valid customer token (401/403).
+    """
+    body = await read_body(request)
+    number, size = pager_request(body)
+    filters = body.get("filters") or {}
+    if not isinstance(filters, dict):
+        raise NsBadRequest("filters must be an object")
+    username = filters.get("username")
+    name = None if username in (None, "") else str(username)
+
+    def run() -> dict[str, Any]:
+        with request.app.state.services.database.session() as session:
+            principal = authenticate(request, session)
+            total, items = lister(session, principal.customer, name, number, size)
+            return pager_response(total, number, size, items, filters)
+
+    return await run_in_threadpool(run)

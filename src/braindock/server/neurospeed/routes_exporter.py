@@ -22,7 +22,7 @@ from starlette.concurrency import run_in_threadpool
 
 from braindock.server.neurospeed.errors import NsBadRequest
 from braindock.server.neurospeed.exporter import Exporters, exporter_json
-from braindock.server.neurospeed.http import authenticate, pager_request, pager_response, read_body
+from braindock.server.neurospeed.http import authenticate, customer_page, read_body
 
 router = APIRouter(prefix="/api/gateway", tags=["neurospeed: exporter"])
 
@@ -66,21 +66,7 @@ async def download(request: Request, exporter_id: str, file_name: str) -> FileRe
 
 @router.post("/exporter/list", summary="Page of the customer's exporters; filters.username honoured")
 async def list_exporters(request: Request) -> dict[str, Any]:
-    body = await read_body(request)
-    number, size = pager_request(body)
-    filters = body.get("filters") or {}
-    if not isinstance(filters, dict):
-        raise NsBadRequest("filters must be an object")
-    username = filters.get("username")
-
-    def run() -> dict[str, Any]:
-        with _database(request).session() as session:
-            principal = authenticate(request, session)
-            name = None if username in (None, "") else str(username)
-            total, items = _exporters(request).list(session, principal.customer, name, number, size)
-            return pager_response(total, number, size, items, filters)
-
-    return await run_in_threadpool(run)
+    return await customer_page(request, _exporters(request).list)
 
 
 @router.post("/exporter", status_code=201, summary="Export a recorder to CSV: {recorder_id, exporter_config}")

@@ -19,7 +19,7 @@ from starlette.concurrency import run_in_threadpool
 
 from braindock.server.neurospeed import accounts
 from braindock.server.neurospeed.errors import NsBadRequest
-from braindock.server.neurospeed.http import authenticate, pager_request, pager_response, read_body
+from braindock.server.neurospeed.http import authenticate, customer_page, read_body
 from braindock.server.neurospeed.recorder import Recorders, recorder_json
 
 router = APIRouter(prefix="/api/gateway", tags=["neurospeed: recorder"])
@@ -35,21 +35,7 @@ def _database(request: Request):  # type: ignore[no-untyped-def]
 
 @router.post("/recorder/list", summary="Page of the customer's recorders; filters.username honoured")
 async def list_recorders(request: Request) -> dict[str, Any]:
-    body = await read_body(request)
-    number, size = pager_request(body)
-    filters = body.get("filters") or {}
-    if not isinstance(filters, dict):
-        raise NsBadRequest("filters must be an object")
-    username = filters.get("username")
-
-    def run() -> dict[str, Any]:
-        with _database(request).session() as session:
-            principal = authenticate(request, session)
-            name = None if username in (None, "") else str(username)
-            total, items = _recorders(request).list(session, principal.customer, name, number, size)
-            return pager_response(total, number, size, items, filters)
-
-    return await run_in_threadpool(run)
+    return await customer_page(request, _recorders(request).list)
 
 
 @router.post("/recorder", status_code=201, summary="Create a recorder for a user: {username, recorder_name, unlimited}")
