@@ -14,8 +14,9 @@ $(BIN)/python:
 
 $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e ".[dev,demo]"
-	# iblatlas only ships the Allen structure tree the demo reads; its own dependencies are not needed
-	$(BIN)/pip install --quiet --no-deps iblatlas==1.3.0
+	# iblatlas and biosignalsnotebooks only ship data files the demo reads (the Allen structure tree; the
+	# PhysioNet EEG recording S001R02.edf); their own dependencies pin old releases and are not needed
+	$(BIN)/pip install --quiet --no-deps iblatlas==1.3.0 biosignalsnotebooks==0.6.14
 	touch $(STAMP)
 
 demo: $(STAMP)
