@@ -371,3 +371,64 @@ def bs020(brainstem_pythons: dict[str, Path], server, tmp_path_factory: pytest.T
 def bs200(brainstem_pythons: dict[str, Path], server, tmp_path_factory: pytest.TempPathFactory) -> BrainstemRunner:
     """Runner of the official client 2.0.0 against the live server."""
     return BrainstemRunner("2.0.0", brainstem_pythons["2.0.0"], server.url, tmp_path_factory.mktemp("bs200"))
+
+
+# -- NeuroSpeed: the official ``neurospeed`` 2.3.5 ------------------------------------------------------
+
+NEUROSPEED_VERSION = "2.3.5"
+#: Imported by ``neurospeed.macros.macros`` but not declared by the package (``neurospeed.md`` 9.4).
+NEUROSPEED_EXTRAS = ("numpy>=1.24,<3", "python-dateutil>=2.8,<3", "pytz>=2023.3")
+NEUROSPEED_RUNNER = SCRIPTS / "neurospeed_runner.py"
+
+
+def ensure_neurospeed_venv() -> Path:
+    """Interpreter of ``.compat-venvs/neurospeed-2.3.5`` (:func:`ensure_venv`) with :data:`NEUROSPEED_EXTRAS`
+    installed as well, so that ``neurospeed.macros.macros`` imports."""
+    python = ensure_venv("neurospeed", NEUROSPEED_VERSION, "neurospeed")
+    probe = subprocess.run(
+        [str(python), "-c", "import neurospeed.macros.macros"], capture_output=True, text=True, timeout=300
+    )
+    if probe.returncode != 0:
+        _run_checked(
+            [
+                str(python),
+                "-m",
+                "pip",
+                "install",
+                "--disable-pip-version-check",
+                "--no-input",
+                "--quiet",
+                *NEUROSPEED_EXTRAS,
+            ]
+        )
+    return python
+
+
+@pytest.fixture(scope="session")
+def neurospeed_python() -> Path:
+    """Interpreter of the cached virtualenv with ``neurospeed==2.3.5`` and its undeclared macro dependencies."""
+    return ensure_neurospeed_venv()
+
+
+def run_neurospeed_runner(python: Path, spec: dict[str, Any], workdir: Path) -> dict[str, Any]:
+    """Run ``scripts/neurospeed_runner.py`` with ``spec`` in ``python`` (empty ``HOME`` in ``workdir``);
+    returns its results (the client's stdout is kept under ``"_stdout"``)."""
+    home = workdir / "home"
+    home.mkdir(parents=True, exist_ok=True)
+    spec_path, results_path = workdir / "spec.json", workdir / "results.json"
+    spec_path.write_text(json.dumps(spec))
+    env = {**_hermetic_env(home), "PYTHONUNBUFFERED": "1"}
+    completed = subprocess.run(
+        [str(python), str(NEUROSPEED_RUNNER), str(spec_path), str(results_path)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        cwd=str(workdir),
+        env=env,
+    )
+    if completed.returncode != 0 or not results_path.exists():
+        output = f"{completed.stdout[-3000:]}\n{completed.stderr[-5000:]}"
+        raise AssertionError(f"neurospeed runner failed ({completed.returncode}):\n{output}")
+    results = json.loads(results_path.read_text())
+    results["_stdout"] = completed.stdout
+    return results

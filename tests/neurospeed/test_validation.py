@@ -46,6 +46,12 @@ def test_trailing_timestamp_names_are_not_counted() -> None:
         (info(S={**EEG, "stream_state": "paused"}), "stream_state"),
         (info(S={k: v for k, v in EEG.items() if k != "channel_map"}), "no channel_map"),
         (info(S="EEG"), "not an object"),
+        (info(S={**EEG, "channel_count": float("inf")}), "positive integer"),
+        (info(S={**EEG, "channel_count": float("nan")}), "positive integer"),
+        (info(S={**EEG, "sampling_frequency": 1e9}), "up to 100000"),
+        (info(S={**EEG, "channel_map": ["a", "b\r"]}), "control character"),
+        (info(**{"S" * 129: EEG}), "longer than 128"),
+        ("[" * 50_000, "nested too deeply"),
     ],
 )
 def test_invalid_sensors_info_is_refused_with_a_precise_message(header: str | None, needle: str) -> None:
@@ -96,6 +102,12 @@ def test_labels_are_sanitised() -> None:
         (pipeline("EEG_1", [[1, True, 3]]), "non-numeric"),
         (pipeline("EEG_1", [[1, 2, "now"]]), "timestamp"),
         (pipeline("user_data_1", [[{"a": 1}, 2, 3]]), "unsupported value"),
+        (pipeline("EEG_1", [5.0]), "row 0 is not a list"),
+        ({"stream_id": "EEG_1", "data": '{"sample": [[1, 2, NaN]]}'}, "not a finite number"),
+        ({"stream_id": "EEG_1", "data": '{"sample": [[1, 2, -Infinity]]}'}, "not a finite number"),
+        ({"stream_id": "EEG_1", "data": "[" * 100_000}, "nested too deeply"),
+        ({**pipeline("EEG_1", [[1, 2, 3]]), "experiment": {"packet_labels": ["x"] * 33}}, "33 labels, limit 32"),
+        (pipeline("EEG_1", [[1, "x" * 10_000, 3]]), r"non-numeric value 'xxx.*\.\.\.$"),
     ],
 )
 def test_bad_packets_are_rejected(payload: object, needle: str) -> None:

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from braindock.server.neurospeed.dsp import BandPowerTracker
+from braindock.server.neurospeed.limits import PacketRateLimiter
 from braindock.server.neurospeed.validation import Packet, Sensor
 
 
@@ -36,7 +37,12 @@ class HiaSession:
         sensors: validated sensors_info by stream id.
         connection_id: row of ``ns_hia_connections`` (for ``/gateway/connections``).
         packets_counter: accepted packets per stream (sent downstream as ``packets_counter``).
-        rejected: rejected packets; ``dropped_disabled``: packets of disabled streams (D9 counters).
+        received: ``pipeline`` events received on this connection (the 1-based ``packet`` number of a
+            ``pipeline_error`` refers to this count).
+        rejected: rejected packets (of which ``rate_limited`` over a rate limit); ``dropped_disabled``: packets of
+            disabled streams (D9 counters).
+        limiter: the connection's packet rate limits (:class:`~.limits.PacketRateLimiter`).
+        last_warning: ``time.monotonic()`` of the last rejection logged at WARNING (one per second at most).
         missed_pongs: application-level pings without a ``pong`` since the last one (6.7, D25).
         trackers: band-power window per EEG stream.
     """
@@ -49,11 +55,18 @@ class HiaSession:
     sensors: dict[str, Sensor]
     connection_id: int | None = None
     packets_counter: dict[str, int] = field(default_factory=dict)
+    received: int = 0
     rejected: int = 0
+    rate_limited: int = 0
     dropped_disabled: int = 0
     missed_pongs: int = 0
     connected_at: float = field(default_factory=time.time)
     trackers: dict[str, BandPowerTracker] = field(default_factory=dict)
+    last_warning: float = float("-inf")
+    limiter: PacketRateLimiter = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.limiter = PacketRateLimiter(self.sensors)
 
     def sensors_json(self) -> dict[str, dict[str, Any]]:
         """sensors_info as stored (with ``stream_state``), keyed by stream id."""

@@ -18,6 +18,11 @@ the official HIA keeps the tokens it started with for every automatic reconnecti
 Refusals are namespace-level ``CONNECT_ERROR {"message": ...}`` (6.4). Tokens are checked only at the
 handshake (2.8) and never logged.
 
+Every ``pipeline`` packet is checked against the connection's and its stream's rate limits
+(:class:`~braindock.server.neurospeed.limits.PacketRateLimiter`, D10) and then validated
+(:func:`~braindock.server.neurospeed.validation.parse_packet`); a dropped packet is answered with a
+``pipeline_error`` event naming the problem and its number on the connection, never with a disconnect (D9).
+
 The downlink rooms ``/target_is_downlink_room_as_user/`` and ``/target_is_downlink_room_as_customer/`` (6.11)
 are :class:`~braindock.server.neurospeed.downlink.DownlinkRooms` (``hub.downlink``); the SSR commands
 ``ssr_stream_state`` / ``ssr_downlink`` (3.5, :mod:`.routes_ssr`) use :meth:`HiaHub.session_of` and
@@ -41,7 +46,14 @@ from sqlalchemy import select
 from braindock.server.neurospeed.auth import Principal, TokenService
 from braindock.server.neurospeed.downlink import DownlinkRooms, user_id_lookup
 from braindock.server.neurospeed.rooms import HiaSession, customer_room, data_event, presence_event, user_room
-from braindock.server.neurospeed.validation import Packet, ValidationError, parse_packet, parse_sensors_info
+from braindock.server.neurospeed.validation import (
+    MAX_NAME_CHARS,
+    Packet,
+    ValidationError,
+    check_hia_id,
+    parse_packet,
+    parse_sensors_info,
+)
 from braindock.server.storage.database import Database
 from braindock.server.storage.models import utcnow
 from braindock.server.storage.neurospeed_models import NsHiaConnection, NsUser
@@ -159,9 +171,10 @@ class HiaHub:
             principal = await self._principal(credential(environ, "jwt_refresh_token"), typ="refresh")
         if principal is None or principal.user is None:
             raise Refused("Unauthorized: jwt_token is missing, invalid or expired, or not a user token")
-        hia_id = credential(environ, "hia_id")
-        if not hia_id:
-            raise Refused("hia_id header is missing")
+        try:
+            hia_id = check_hia_id(credential(environ, "hia_id"))
+        except ValidationError as exc:
+            raise Refused(str(exc)) from None
         try:
             sensors = parse_sensors_info(credential(environ, "sensors_info"))
         except ValidationError as exc:
@@ -197,11 +210,14 @@ class HiaHub:
         if session.connection_id is not None:
             await asyncio.to_thread(self._close_connection, session.connection_id)
         log.info(
-            "HIA %s of user %s disconnected (packets %s, rejected %d, dropped while disabled %d)",
+            "HIA %s of user %s disconnected (received %d, accepted %s, rejected %d of which %d over the rate limit, "
+            "dropped while disabled %d)",
             session.hia_id,
             session.username,
+            session.received,
             session.packets_counter,
             session.rejected,
+            session.rate_limited,
             session.dropped_disabled,
         )
         event = presence_event(session, "disconnect")
@@ -209,27 +225,71 @@ class HiaHub:
         await self.customer.emit("hia_events", event, room=customer_room(session.customer_id))
 
     async def _hia_pipeline(self, sid: str, packet: Any = None, *_: Any) -> None:
+        """Handle one ``pipeline`` packet (6.6): rate limits, validation, then listeners and the user room.
+
+        A packet over a rate limit (:class:`~.limits.PacketRateLimiter`) or failing validation is dropped and
+        answered with ``pipeline_error`` ``{"message", "reason", "stream_id", "packet"}`` (``reason``
+        ``rate_limited`` | ``invalid_packet`` | ``server_error``; ``packet`` is the 1-based number of the
+        ``pipeline`` event on this connection); the connection stays open (D9). An accepted packet goes to the
+        listeners (the recorder) **before** the user room, so a ``data`` event proves it was recorded.
+        """
         session = self.sessions.get(sid)
         if session is None:
+            return
+        session.received += 1
+        number = session.received
+        stream_id = packet.get("stream_id") if isinstance(packet, dict) else None
+        over = session.limiter.check(stream_id)
+        if over is not None:
+            session.rate_limited += 1
+            await self._reject(session, number, stream_id, "rate_limited", over)
             return
         try:
             accepted = parse_packet(packet, session.sensors)
         except ValidationError as exc:
-            session.rejected += 1
-            stream_id = packet.get("stream_id") if isinstance(packet, dict) else None
-            log.warning("HIA %s of user %s: packet rejected: %s", session.hia_id, session.username, exc)
-            await self.hia.emit("pipeline_error", {"message": str(exc), "stream_id": stream_id}, to=sid)
+            await self._reject(session, number, stream_id, "invalid_packet", str(exc))
             return
         if not accepted.sensor.enabled:
             session.dropped_disabled += 1
             log.debug("HIA %s: dropped a packet of disabled stream %s", session.hia_id, accepted.sensor.stream_id)
             return
-        event = data_event(session, accepted)
+        try:
+            event = data_event(session, accepted)
+            for listener in self._listeners:
+                result = listener(session, accepted, event)
+                if result is not None:
+                    await result
+        except Exception:  # noqa: BLE001 - one packet's failure must not end the connection (D9)
+            log.exception("HIA %s of user %s: packet %d failed", session.hia_id, session.username, number)
+            await self._reject(session, number, stream_id, "server_error", "the server could not process this packet")
+            return
         await self._emit_user_room(session.user_id, "data", event)
-        for listener in self._listeners:
-            result = listener(session, accepted, event)
-            if result is not None:
-                await result
+
+    async def _reject(self, session: HiaSession, number: int, stream_id: Any, reason: str, message: str) -> None:
+        """Count a dropped packet, log it (at WARNING at most once a second per HIA), answer ``pipeline_error``."""
+        session.rejected += 1
+        now = time.monotonic()
+        if now - session.last_warning >= 1.0:
+            session.last_warning = now
+            log.warning(
+                "HIA %s of user %s: packet %d rejected (%s): %s [%d rejected so far, %d over the rate limit]",
+                session.hia_id,
+                session.username,
+                number,
+                reason,
+                message,
+                session.rejected,
+                session.rate_limited,
+            )
+        else:
+            log.debug("HIA %s: packet %d rejected (%s): %s", session.hia_id, number, reason, message)
+        payload = {
+            "message": message,
+            "reason": reason,
+            "stream_id": stream_id if isinstance(stream_id, str) and len(stream_id) <= MAX_NAME_CHARS else None,
+            "packet": number,
+        }
+        await self.hia.emit("pipeline_error", payload, to=session.sid)
 
     async def _hia_pong(self, sid: str, *_: Any) -> None:
         session = self.sessions.get(sid)

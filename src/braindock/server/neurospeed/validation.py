@@ -18,9 +18,20 @@ DEVICE_TYPES = frozenset({"eeg", "eda", "gsr", "ppg", "smartwatch", "keyboard", 
 #: Types whose rows must be numeric and which need ``sampling_frequency`` (7.1, 7.2 rule 6).
 PROCESSED_TYPES = frozenset({"eeg", "eda", "gsr", "ppg", "smartwatch"})
 STREAM_STATES = ("enabled", "disabled")
-#: Largest accepted ``pipeline.data`` string (characters), equal to the Engine.IO frame limit (6.6, D10).
-MAX_PACKET_CHARS = 16_000_000
+#: Largest accepted ``pipeline.data`` string (characters, 6.6, D10). Half the 16 MB Engine.IO frame limit
+#: (``socket.MAX_FRAME_BYTES``): a frame above that limit is closed by the transport before the server sees it
+#: (the HIA only notices a disconnect), so the packet limit sits well below it and an oversized packet, even one
+#: whose text needs JSON escaping inside the frame, still arrives whole and is answered with a
+#: ``pipeline_error``. 8 M characters hold minutes of a 64-channel EEG backlog.
+MAX_PACKET_CHARS = 8_000_000
 MAX_STREAMS = 64
+#: Highest accepted ``sampling_frequency`` (Hz): above the fastest biosignal amplifiers (tens of kHz); the band
+#: power window holds 2 s of rows, so an absurd frequency would let one stream grow it without bound.
+MAX_SAMPLING_FREQUENCY_HZ = 100_000.0
+#: Longest stream id / channel name (characters); they become CSV header cells (5.5).
+MAX_NAME_CHARS = 128
+#: Most labels one packet may carry in ``packet_labels`` or ``onetime_labels`` (the official client sends one).
+MAX_LABELS = 32
 
 
 class ValidationError(ValueError):
@@ -55,6 +66,36 @@ class Sensor:
         return self.info.get("stream_state", "enabled") == "enabled"
 
 
+def _show(value: Any, limit: int = 60) -> str:
+    """``repr(value)`` cut to ``limit`` characters (error messages echo client input, which may be huge)."""
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _bad_name(name: str) -> str | None:
+    """Why ``name`` cannot be a stream id or channel name (a CSV header cell, 5.5), or ``None``."""
+    if len(name) > MAX_NAME_CHARS:
+        return f"is longer than {MAX_NAME_CHARS} characters"
+    if any(ord(char) < 32 or ord(char) == 127 for char in name):
+        return "contains a control character"
+    return None
+
+
+def check_hia_id(value: str | None) -> str:
+    """The ``hia_id`` handshake header (6.5): any non-empty string of at most :data:`MAX_NAME_CHARS` characters
+    without control characters (it is echoed in events and becomes a CSV cell, 5.5).
+
+    Raises:
+        ValidationError: missing, too long or with a control character.
+    """
+    if not value:
+        raise ValidationError("hia_id header is missing")
+    problem = _bad_name(value)
+    if problem:
+        raise ValidationError(f"hia_id {_show(value)} {problem}")
+    return value
+
+
 def _positive_number(value: Any) -> float | None:
     if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value) or value <= 0:
         return None
@@ -77,8 +118,8 @@ def parse_sensors_info(header: str | None) -> dict[str, Sensor]:
         raise ValidationError("invalid sensors_info: the sensors_info header is missing")
     try:
         parsed = json.loads(header)
-    except ValueError:
-        raise ValidationError("invalid sensors_info: not valid JSON") from None
+    except (ValueError, RecursionError):
+        raise ValidationError("invalid sensors_info: not valid JSON (or nested too deeply)") from None
     if not isinstance(parsed, dict) or not parsed:
         raise ValidationError("invalid sensors_info: must be a JSON object with at least one stream")
     if len(parsed) > MAX_STREAMS:
@@ -93,6 +134,9 @@ def _parse_sensor(stream_id: str, info: Any) -> Sensor:
     where = f"invalid sensors_info: stream {stream_id}"
     if not stream_id:
         raise ValidationError("invalid sensors_info: empty stream id")
+    problem = _bad_name(stream_id)
+    if problem:
+        raise ValidationError(f"invalid sensors_info: stream id {_show(stream_id)} {problem}")
     if not isinstance(info, dict):
         raise ValidationError(f"{where} is not an object")
     for key in ("device_type", "channel_count", "channel_map"):
@@ -101,16 +145,26 @@ def _parse_sensor(stream_id: str, info: Any) -> Sensor:
     device_type = info["device_type"]
     if not isinstance(device_type, str) or device_type.lower() not in DEVICE_TYPES:
         raise ValidationError(
-            f"{where}: unknown device_type {device_type!r}; known: EEG, EDA, GSR, PPG, "
+            f"{where}: unknown device_type {_show(device_type)}; known: EEG, EDA, GSR, PPG, "
             "SMARTWATCH, keyboard, gamepad, user_data"
         )
     count = info["channel_count"]
-    if isinstance(count, bool) or not isinstance(count, int | float) or count != int(count) or count < 1:
-        raise ValidationError(f"{where}: channel_count must be a positive integer, not {count!r}")
+    if (
+        isinstance(count, bool)
+        or not isinstance(count, int | float)
+        or not math.isfinite(count)
+        or count != int(count)
+        or count < 1
+    ):
+        raise ValidationError(f"{where}: channel_count must be a positive integer, not {_show(count)}")
     count = int(count)
     channel_map = info["channel_map"]
     if not isinstance(channel_map, list) or not all(isinstance(name, str) for name in channel_map):
         raise ValidationError(f"{where}: channel_map must be a list of names")
+    for name in channel_map:
+        problem = _bad_name(name)
+        if problem:
+            raise ValidationError(f"{where}: channel_map name {_show(name)} {problem}")
     names = list(channel_map)
     while names and names[-1].lower() == "timestamp":
         names.pop()
@@ -119,13 +173,16 @@ def _parse_sensor(stream_id: str, info: Any) -> Sensor:
     frequency = None
     if "sampling_frequency" in info and info["sampling_frequency"] is not None:
         frequency = _positive_number(info["sampling_frequency"])
-        if frequency is None:
-            raise ValidationError(f"{where}: sampling_frequency must be a positive number")
+        if frequency is None or frequency > MAX_SAMPLING_FREQUENCY_HZ:
+            raise ValidationError(
+                f"{where}: sampling_frequency must be a positive number of Hz up to {MAX_SAMPLING_FREQUENCY_HZ:g}, "
+                f"not {_show(info['sampling_frequency'])}"
+            )
     if frequency is None and device_type.lower() in PROCESSED_TYPES:
         raise ValidationError(f"{where}: sampling_frequency is required for {device_type}")
     state = info.get("stream_state", "enabled")
     if state not in STREAM_STATES:
-        raise ValidationError(f"{where}: stream_state must be enabled or disabled, not {state!r}")
+        raise ValidationError(f"{where}: stream_state must be enabled or disabled, not {_show(state)}")
     return Sensor(stream_id, device_type, count, frequency, {**info, "stream_state": state})
 
 
@@ -147,14 +204,20 @@ class Packet:
     stamped_by_server: bool = False
 
 
-def _labels(value: Any) -> list[str]:
+def _labels(value: Any, key: str, stream_id: str) -> list[str]:
     if not isinstance(value, list):
         value = ["none"] if value is None else [value]
+    if len(value) > MAX_LABELS:
+        raise ValidationError(f"stream {stream_id}: experiment.{key} has {len(value)} labels, limit {MAX_LABELS}")
     return [str(label).replace(",", " ").replace("\r", " ").replace("\n", " ")[:128] for label in value]
 
 
 def _is_number(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _is_timestamp(value: Any) -> bool:
+    return _is_number(value) and math.isfinite(value)
 
 
 def parse_packet(packet: Any, sensors: dict[str, Sensor], now: float | None = None) -> Packet:
@@ -164,8 +227,9 @@ def parse_packet(packet: Any, sensors: dict[str, Sensor], now: float | None = No
     :data:`MAX_PACKET_CHARS` characters holding JSON ``{"sample": [row, ...]}`` (``NaN``/``Infinity`` accepted)
     with at least one row; every row has ``channel_count`` or ``channel_count + 1`` values (the extra one being
     the timestamp) and all rows the same width; values are numbers for EEG/EDA/GSR/PPG/SMARTWATCH (numbers,
-    strings or null otherwise); a timestamp is a number. The packet's own ``device_type``/``hia_id`` are
-    ignored (the handshake is trusted).
+    strings or null otherwise; ``NaN``/``±Infinity`` are kept and mean a missing value, 7.4); a timestamp is a
+    finite number; at most :data:`MAX_LABELS` labels per label list. The packet's own ``device_type``/``hia_id``
+    are ignored (the handshake is trusted).
 
     Raises:
         ValidationError: with a message naming the rule broken.
@@ -174,7 +238,7 @@ def parse_packet(packet: Any, sensors: dict[str, Sensor], now: float | None = No
         raise ValidationError("pipeline packet must be an object")
     stream_id = packet.get("stream_id")
     if not isinstance(stream_id, str) or stream_id not in sensors:
-        raise ValidationError(f"unknown stream_id {stream_id!r}: not in this HIA's sensors_info")
+        raise ValidationError(f"unknown stream_id {_show(stream_id)}: not in this HIA's sensors_info")
     sensor = sensors[stream_id]
     data = packet.get("data")
     if not isinstance(data, str):
@@ -183,13 +247,16 @@ def parse_packet(packet: Any, sensors: dict[str, Sensor], now: float | None = No
         raise ValidationError(f"stream {stream_id}: data has {len(data)} characters, limit {MAX_PACKET_CHARS}")
     try:
         body = json.loads(data)
-    except ValueError:
-        raise ValidationError(f"stream {stream_id}: data is not valid JSON") from None
+    except (ValueError, RecursionError):
+        raise ValidationError(f"stream {stream_id}: data is not valid JSON (or nested too deeply)") from None
     rows = body.get("sample") if isinstance(body, dict) else None
     if not isinstance(rows, list) or not rows:
         raise ValidationError(f'stream {stream_id}: data must be {{"sample": [[...], ...]}} with at least one row')
     count = sensor.channel_count
-    width = len(rows[0]) if isinstance(rows[0], list) else -1
+    for index, row in enumerate(rows):
+        if not isinstance(row, list):
+            raise ValidationError(f"stream {stream_id}: row {index} is not a list of values")
+    width = len(rows[0])
     if width not in (count, count + 1):
         raise ValidationError(
             f"stream {stream_id}: row 0 has {width} values; expected {count} channels (+ 1 timestamp)"
@@ -200,15 +267,17 @@ def parse_packet(packet: Any, sensors: dict[str, Sensor], now: float | None = No
             raise ValidationError(f"stream {stream_id}: row {index} does not have {width} values like row 0")
         for value in row[:count]:
             if numeric and not _is_number(value):
-                raise ValidationError(f"stream {stream_id}: row {index} has a non-numeric value {value!r}")
+                raise ValidationError(f"stream {stream_id}: row {index} has a non-numeric value {_show(value)}")
             if not numeric and not (_is_number(value) or value is None or isinstance(value, str)):
-                raise ValidationError(f"stream {stream_id}: row {index} has an unsupported value {value!r}")
-        if width == count + 1 and not _is_number(row[count]):
-            raise ValidationError(f"stream {stream_id}: row {index} timestamp {row[count]!r} is not a number")
+                raise ValidationError(f"stream {stream_id}: row {index} has an unsupported value {_show(value)}")
+        if width == count + 1 and not _is_timestamp(row[count]):
+            raise ValidationError(
+                f"stream {stream_id}: row {index} timestamp {_show(row[count])} is not a finite number of epoch seconds"
+            )
     experiment = packet.get("experiment") if isinstance(packet.get("experiment"), dict) else {}
     labels = {
-        "packet_labels": _labels(experiment.get("packet_labels", ["none"])),
-        "onetime_labels": _labels(experiment.get("onetime_labels", ["none"])),
+        "packet_labels": _labels(experiment.get("packet_labels", ["none"]), "packet_labels", stream_id),
+        "onetime_labels": _labels(experiment.get("onetime_labels", ["none"]), "onetime_labels", stream_id),
     }
     stamped = width == count
     if stamped:
