@@ -1,0 +1,207 @@
+"""Exceptions of the NeuroSpeed SDK (``shared/reference/neurospeed.md`` 9.1-9.5: raise, don't print).
+
+Hierarchy::
+
+    NeuroSpeedError
+    ├── ConfigError                   a credentials/api_config dict lacks a key (also a KeyError)
+    ├── AuthenticationError           login or refresh refused (server message kept)
+    │   └── UnauthorizedError         HTTP 401 still answered after one refresh (also a NeuroSpeedHTTPError)
+    ├── NeuroSpeedHTTPError(status, message, body, method, url)
+    │   ├── ValidationError           400 (also a ValueError)
+    │   ├── UnauthorizedError         401
+    │   ├── PermissionDenied          403
+    │   ├── NotFound                  404
+    │   ├── Conflict                  409 (active recorder, export not ready, ...)
+    │   ├── PayloadTooLarge           413
+    │   └── ServerError               5xx after the retries
+    ├── ConnectionError               no HTTP answer / socket could not connect (also builtin ConnectionError)
+    │   ├── TimeoutError              no answer in time (also builtin TimeoutError)
+    │   ├── SocketConnectionError     Socket.IO refusal; ``message`` is the server's reason (6.4)
+    │   └── NotConnectedError         ``send_data_direct`` on a disconnected HIA
+    ├── RecorderError                 a recorder never reached the expected status (4.5)
+    └── ExportError                   an exporter failed or did not finish in time; bad download (5.4)
+
+Every HTTP error carries ``status``, the server's ``message`` (the ``message`` of the NestJS-style body
+``{"statusCode", "message", "error"}``, 2.7) and the decoded ``body``.
+"""
+
+from __future__ import annotations
+
+import builtins
+import json
+from typing import Any
+
+import httpx
+
+__all__ = [
+    "AuthenticationError",
+    "ConfigError",
+    "Conflict",
+    "ConnectionError",
+    "ExportError",
+    "NeuroSpeedError",
+    "NeuroSpeedHTTPError",
+    "NotConnectedError",
+    "NotFound",
+    "PayloadTooLarge",
+    "PermissionDenied",
+    "RecorderError",
+    "ServerError",
+    "SocketConnectionError",
+    "TimeoutError",
+    "UnauthorizedError",
+    "ValidationError",
+    "error_for_response",
+]
+
+
+class NeuroSpeedError(Exception):
+    """Base class of every error raised by the NeuroSpeed SDK."""
+
+
+class ConfigError(NeuroSpeedError, KeyError):
+    """A credentials or ``api_config`` dict misses a required key (the official client raised ``KeyError``)."""
+
+    def __str__(self) -> str:  # KeyError would repr() the message
+        return str(self.args[0]) if self.args else ""
+
+
+class AuthenticationError(NeuroSpeedError):
+    """Login or token refresh refused; ``message`` is the server's reason (e.g. ``Invalid credentials``)."""
+
+    def __init__(self, message: str, status: int | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.status = status
+
+
+class NeuroSpeedHTTPError(NeuroSpeedError):
+    """An HTTP error answer (status >= 400).
+
+    Attributes:
+        status: HTTP status code.
+        message: the server's human-readable message (``body["message"]``, else the text).
+        body: decoded body (dict/list) or raw text.
+        method, url: the request.
+    """
+
+    def __init__(self, status: int, message: str, body: Any = None, *, method: str = "", url: str = "") -> None:
+        where = f" ({method} {url})" if method or url else ""
+        Exception.__init__(self, f"HTTP {status}{where}: {message}" if message else f"HTTP {status}{where}")
+        self.status = status
+        self.message = message
+        self.body = body
+        self.method = method
+        self.url = url
+
+    @property
+    def status_code(self) -> int:
+        """Alias of :attr:`status` (``requests`` spelling)."""
+        return self.status
+
+
+class ValidationError(NeuroSpeedHTTPError, ValueError):
+    """400: the server refused the input; ``message`` names the field."""
+
+
+class UnauthorizedError(NeuroSpeedHTTPError, AuthenticationError):
+    """401 from a protected endpoint even after refreshing the access token once (2.6)."""
+
+    def __init__(self, status: int, message: str, body: Any = None, *, method: str = "", url: str = "") -> None:
+        NeuroSpeedHTTPError.__init__(self, status, message, body, method=method, url=url)
+
+
+class PermissionDenied(NeuroSpeedHTTPError):
+    """403: e.g. a user token on a customer-only endpoint, or a forged/expired download link."""
+
+
+class NotFound(NeuroSpeedHTTPError):
+    """404: unknown user/recorder/exporter, or one of another customer; HIA not connected (SSR)."""
+
+
+class Conflict(NeuroSpeedHTTPError):
+    """409: the user already has an active recorder, a recorder without packets, export not ready..."""
+
+
+class PayloadTooLarge(NeuroSpeedHTTPError):
+    """413: e.g. a downlink payload over 64 KiB."""
+
+
+class ServerError(NeuroSpeedHTTPError):
+    """5xx answered after the retries were exhausted."""
+
+
+class ConnectionError(NeuroSpeedError, builtins.ConnectionError):  # noqa: A001 - the brief's name
+    """The server could not be reached, or a Socket.IO connection failed."""
+
+
+class TimeoutError(ConnectionError, builtins.TimeoutError):  # noqa: A001
+    """The server did not answer within the configured timeout."""
+
+
+class SocketConnectionError(ConnectionError):
+    """A Socket.IO path refused the connection; ``message`` is the server's reason (6.4), e.g.
+    ``invalid sensors_info: stream EEG_X: channel_map has 3 names, channel_count is 4``."""
+
+    def __init__(self, message: str, path: str = "") -> None:
+        super().__init__(f"{path}: {message}" if path else message)
+        self.message = message
+        self.path = path
+
+
+class NotConnectedError(ConnectionError):
+    """``send_data_direct`` was called while the HIA is not connected (the official client dropped the data)."""
+
+
+class RecorderError(NeuroSpeedError):
+    """A recorder did not reach the expected status in time (``start_recording``/``stop_recording``)."""
+
+
+class ExportError(NeuroSpeedError):
+    """An exporter ended ``failed`` (``message`` = the server's error), timed out, or the download failed."""
+
+
+_BY_STATUS: dict[int, type[NeuroSpeedHTTPError]] = {
+    400: ValidationError,
+    401: UnauthorizedError,
+    403: PermissionDenied,
+    404: NotFound,
+    409: Conflict,
+    413: PayloadTooLarge,
+}
+
+
+def decode_body(response: httpx.Response) -> Any:
+    """The JSON body of ``response``, or its text when it is not JSON (``None`` when empty)."""
+    if not response.content:
+        return None
+    try:
+        return response.json()
+    except (json.JSONDecodeError, UnicodeDecodeError, ValueError):
+        return response.text
+
+
+def message_of(body: Any) -> str:
+    """The server's message in an error ``body`` (``message``, ``detail`` or the text), at most 500 chars."""
+    if isinstance(body, dict):
+        for key in ("message", "detail", "error"):
+            value = body.get(key)
+            if isinstance(value, str) and value:
+                return value
+            if isinstance(value, list) and value:
+                return "; ".join(str(v) for v in value)
+        return json.dumps(body)[:500]
+    return str(body or "").strip()[:500]
+
+
+def error_for_response(response: httpx.Response) -> NeuroSpeedHTTPError:
+    """The typed exception for an error ``response`` (not raised)."""
+    status = response.status_code
+    cls = _BY_STATUS.get(status) or (ServerError if status >= 500 else NeuroSpeedHTTPError)
+    body = decode_body(response)
+    try:
+        request: httpx.Request | None = response.request
+    except RuntimeError:
+        request = None
+    url = str(request.url.copy_with(query=None)) if request is not None else ""
+    return cls(status, message_of(body), body, method=request.method if request is not None else "", url=url)
