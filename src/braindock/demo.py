@@ -22,7 +22,11 @@ The tour (:func:`run_demo`):
 5. seeds BrainSTEM's taxonomies from real reference data (Allen mouse brain structures of
    ``iblatlas``, openMINDS species with NCBI taxon ids) and tours a small lab project with the
    BrainSTEM SDK (:mod:`braindock.demo_brainstem`);
-6. stops the server, or keeps it running until Ctrl-C with ``keep_running``.
+6. streams real biosignals through the NeuroSpeed SDK (:mod:`braindock.demo_neurospeed`): 20 s of the
+   PhysioNet EEG Motor Movement/Imagery recording S001R02 (64 channels, 160 Hz, bundled by
+   ``biosignalsnotebooks``) and of heartpy's ``data3.csv`` PPG, concurrently at real-time speed, printing the
+   server's EEG band powers live, then records, exports and downloads both as CSV;
+7. stops the server, or keeps it running until Ctrl-C with ``keep_running``.
 """
 
 from __future__ import annotations
@@ -544,8 +548,9 @@ def run_demo(settings: Settings, keep_running: bool = False) -> int:
     """
     tour = Tour()
     tour.console.print(
-        "[bold]braindock demo[/]: a self-hosted Braincube server on real industrial batch data "
-        f"(data directory {settings.data_dir})"
+        "[bold]braindock demo[/]: one self-hosted server for Braincube (real industrial batch data), BrainSTEM "
+        "(real brain atlas and species catalogues) and NeuroSpeed (real EEG and PPG), "
+        f"data directory {settings.data_dir}"
     )
     server: ServerProcess | None = None
     try:
@@ -588,7 +593,14 @@ def run_demo(settings: Settings, keep_running: bool = False) -> int:
 
         run_brainstem_tour(settings, server.url, setup.token, tour, lambda *args: _cli_ok(settings, *args))
 
-        tour.section("6. Done")
+        from braindock.demo_neurospeed import MissingDemoData, run_neurospeed_tour
+
+        try:
+            run_neurospeed_tour(settings, server.url, tour, section="6")
+        except MissingDemoData as exc:
+            raise DemoError(str(exc)) from None
+
+        tour.section("7. Done")
         if keep_running:
             tour.say(
                 f"The server keeps running at [bold]{server.url}[/] with token [bold]{setup.token}[/]. "
