@@ -1,6 +1,6 @@
-"""``make demo`` / ``braindock demo``: a braindock server on real industrial batch data, toured.
+"""``make demo`` / ``braindock demo``: a braindock server on real process, lab and biosignal data, toured.
 
-The data come from the PyPI package ``process-improve`` (the project's ``demo`` extra), which ships
+The Braincube data come from the PyPI package ``process-improve`` (the project's ``demo`` extra), which ships
 two real batch data sets, read from the installed package (nothing is downloaded at run time):
 
 * ``dryer.csv``: 9,220 samples of 71 batches of an industrial batch dryer, 10 control-system tags
