@@ -639,3 +639,193 @@ def test_send_datafile_generate_sensor_info_and_insight_macros(customer: Custome
     assert answer["data"] == [] and answer["user_id"] == user.id
     assert macros.get_weekly_quiet_time(auth, "2026-01-05")["user_id"] == user.id
     assert [u["username"] for u in macros.get_all_existing_users(customer_auth, 1, 100)].count(user.username) == 1
+
+
+# -- review additions: inner auth classes, the manual's examples, background errors, thread lifecycle ---------
+
+
+def test_inner_auth_api_classes_are_thin_views_on_the_handler(customer: Customer, closing) -> None:  # type: ignore[no-untyped-def]
+    cust = closing(Auth_AS_Customer_handler({"email": customer.email, "password": PASSWORD}, url=customer.server.url))
+    api = cust._auth_api_instance
+    assert isinstance(api, Auth_AS_Customer_handler.Customer_Auth_Api)
+    assert api.get_access_token() is None and api.update_refresh_token() is False  # nothing to refresh yet
+    assert api.customer_login() is True and cust.is_logged_in()
+    assert api.get_access_token() == cust.get_access_token() and api.get_refresh_token() == cust.get_refresh_token()
+    before = cust.get_refresh_token()
+    assert api.update_refresh_token() is True
+    assert cust.get_refresh_token() != before and api.get_refresh_token() == cust.get_refresh_token()
+    assert Customer_Account_Manager(cust).get_customer_details()["email"] == customer.email  # the new token works
+
+    user = customer.create_user()
+    user_auth = closing(Auth_AS_User_Handler(hia_config_of(customer, user), url=customer.server.url))
+    view = Auth_AS_User_Handler.User_Auth_Api(user_auth)  # built by hand, as 2.3.5 allowed
+    assert view.user_login() is True and view.get_access_token() == user_auth.get_access_token()
+    assert view.update_refresh_token() is True and view.get_refresh_token() == user_auth.get_refresh_token()
+    wrong = Auth_AS_User_Handler(
+        {**hia_config_of(customer, user), "user_password": "wrong-password"}, url=cust.url_for("")[:-4]
+    )
+    closing(wrong)
+    with pytest.raises(AuthenticationError):
+        wrong._auth_api_instance.user_login()
+
+
+def test_the_manuals_examples_run_with_the_braindock_prefix(
+    customer: Customer, customer_auth, closing, tmp_path: Path
+) -> None:  # type: ignore[no-untyped-def]
+    """The seed manual (003) sections 3-7, one example after the other; only the import prefix differs (and the
+    credentials: the manual's ``{"username", "password"}`` user dict lacks ``account_id``/``user_password``)."""
+    import json
+    import urllib.request
+
+    from braindock.clients.neurospeed import macros as manual_macros  # 6.2 / 7.1: "from neurospeed import macros"
+    from braindock.clients.neurospeed.api_http_handlers.exporter_http_handler import UserRoom_Recorder_Exporter_Handler
+    from braindock.clients.neurospeed.api_http_handlers.recorder_http_handler import UserRoom_Recorder_Handler
+    from braindock.clients.neurospeed.api_socket_handlers.user_room_as_user_handler import UserRoom_AS_User_Handler
+    from braindock.clients.neurospeed.auth.auth_as_customer_handler import Auth_AS_Customer_handler
+    from braindock.clients.neurospeed.auth.auth_as_user_handler import Auth_AS_User_Handler
+    from braindock.clients.neurospeed.constants import PROD_API_CONFIG
+    from braindock.clients.neurospeed.hia_user_data.neurobrave_sensor_interface import HIA_Client
+    from braindock.clients.neurospeed.utils.helper_service import UtilService
+
+    api_config = {**PROD_API_CONFIG, "api_address": customer.server.url}
+    api_config["pipeline_address"] = customer.server.url.replace("http://", "ws://")
+    # 3.4 / 3.5.1: customer login from a JSON config file
+    config_path = tmp_path / "customer_config.json"
+    config_path.write_text(json.dumps({"email": customer.email, "password": PASSWORD}))
+    customer_config = UtilService.load_config_file(str(config_path))
+    manual_customer = closing(Auth_AS_Customer_handler(customer_config, api_config))
+    assert manual_customer.login() is True
+    # 3.3: user login, get_username
+    user = customer.create_user()
+    hia_config = hia_config_of(customer, user)
+    user_auth = closing(Auth_AS_User_Handler(hia_config, api_config))
+    assert user_auth.login() is True and user_auth.get_username() == user.username
+    # 4.2: the user room with the manual's handler (reads stream_id, device_type, hia_id, sensor_info)
+    seen = Inbox()
+
+    def user_data_external_handler(payload: dict[str, Any]) -> None:
+        seen((payload["stream_id"], payload["device_type"], payload["hia_id"], payload["sensor_info"], payload))
+
+    userRoom = closing(UserRoom_AS_User_Handler(user_auth, api_config))  # noqa: N806 - the manual's name
+    userRoom.set_data_external_handler(user_data_external_handler)
+    userRoom.set_device_events_external_handler(lambda payload: None)
+    userRoom.connect()
+    # 5.2: a custom sensor type, stream id from UtilService.generateId
+    sensor_info: dict[str, Any] = {}
+    user_data_stream_id = "my_sensor_name_" + UtilService.generateId(6)
+    sensor_info[user_data_stream_id] = {
+        "device_type": "user_data",
+        "channel_count": 3,
+        "sampling_frequency": 600,
+        "buffer_length": 1.0,
+        "manufacturer_id": "AnalogDevices",
+        "sensor_id": user_data_stream_id,
+        "stream_id": user_data_stream_id,
+        "stream_state": "enabled",
+        "channel_map": ["X", "Y", "Z"],
+    }
+    hia_user1 = closing(HIA_Client(user_auth, sensor_info, api_config))
+    # 5.3.3.1: the manual's update (channel_count 2 contradicts the 3-name map: the server says so at connect)
+    hia_user1.update_sensor_info(
+        user_data_stream_id, {"sensor_type": "vehicle speed", "channel_count": 2, "manufacturer_id": "toyota"}
+    )
+    with pytest.raises(SocketConnectionError, match="channel_count"):
+        hia_user1.connect()
+    hia_user1.update_sensor_info(user_data_stream_id, {"channel_count": 3})
+    connected = Inbox()
+    hia_user1.set_socket_connection_external_handler(connected)  # 5.3.3.2
+    hia_user1.set_label("experiment_phase one")  # 5.3.3.3: the manual's "good example"
+    recorder_id = manual_macros.start_recording(manual_customer, hia_config, "manual")  # 6.2.1.1
+    assert isinstance(recorder_id, int)
+    hia_user1.connect()  # 5.3.3.4
+    assert hia_user1.is_connected()  # 5.3.3.5
+    connected.wait_for(lambda items: items == [hia_user1], "the connection handler")
+    with pytest.raises(ValueError, match="update"):
+        hia_user1.update_sensor_info(user_data_stream_id, {"channel_count": 4})  # not while connected
+    hia_user1.send_data([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]], user_data_stream_id)  # 5.3.3.6: list of lists
+    datatype = "my_sensor_name_"  # 5.3.3.7 hint: find the stream id by prefix
+    stream_id = list(filter(lambda x: x.startswith(datatype), list(hia_user1.get_sensor_info().keys())))[0]
+    hia_user1.send_data_direct([[7.0, 8.0, 9.0]], stream_id, timestamp=[1_750_000_000.0], device_type="user_data")
+    items = seen.wait_for(lambda got: sum(len(i[4]["data"]["sample"]) for i in got) >= 3, "the manual's samples")
+    assert {(i[0], i[1], i[2]) for i in items} == {(user_data_stream_id, "user_data", user_auth.get_hia_id())}
+    assert items[0][3]["channel_map"] == ["X", "Y", "Z"]
+    rows = sorted(row for i in items for row in i[4]["data"]["sample"])
+    assert [r[:3] for r in rows] == [[1.0, 2.0, 3.0], [4.0, 5.0, 6.0], [7.0, 8.0, 9.0]]
+    assert {tuple(i[4]["experiment"]["packet_labels"]) for i in items} == {("experiment_phase one",)}
+    assert hia_user1.get_username() == user.username  # 5.3.3.10
+    # 6.3: recorder control with the manual's calls
+    recorder_handler = UserRoom_Recorder_Handler(manual_customer, api_config)
+    deadline = time.monotonic() + WAIT_S
+    while recorder_handler.get_recorder(recorder_id)["packets_count"] < len(items) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert [r["id"] for r in recorder_handler.list_recorders(user.username)["pager"]["items"]] == [recorder_id]
+    assert manual_macros.stop_recording(manual_customer, recorder_id)["status"] == "stopped"  # 6.2.1.2 blocks
+    hia_user1.disconnect()  # 5.3.3.8
+    assert not hia_user1.is_connected()
+    # 7.3 + 7.2: exporter handler, then urllib.request.urlretrieve of the signed link
+    exporter_handler = UserRoom_Recorder_Exporter_Handler(manual_customer, api_config)
+    exporter = exporter_handler.create_exporter(str(recorder_id), EXPORT_CONFIG)
+    deadline = time.monotonic() + WAIT_S
+    while exporter["status"] != "exported" and time.monotonic() < deadline:
+        assert exporter["status"] != "failed", exporter
+        time.sleep(0.1)
+        exporter = exporter_handler.get_exporter(str(exporter["id"]))
+    assert [e["id"] for e in exporter_handler.list_exporters(user.username)["pager"]["items"]] == [exporter["id"]]
+    url = exporter_handler.get_exported_url(str(exporter["id"]))["url"]  # 9.2: not get_exporter_url(...)
+    urllib.request.urlretrieve(url, tmp_path / "filename.csv")
+    frame = load_export(tmp_path / "filename.csv")
+    assert sorted(frame[["X", "Y", "Z"]].to_numpy().tolist()) == [r[:3] for r in rows]
+    assert exporter_handler.delete_exporter(str(exporter["id"])) is True
+    assert manual_macros.delete_recording(manual_customer, recorder_id) is True
+
+
+def test_background_errors_surface_and_threads_end_with_the_connection(customer: Customer, closing) -> None:  # type: ignore[no-untyped-def]
+    from braindock.clients.neurospeed import BackgroundError
+
+    _, _, auth = new_user_auth(customer, closing, hia_id=f"BG{uuid.uuid4().hex[:6].upper()}")
+    # a failing data callback of a room: re-raised by the next call (here disconnect, after closing)
+    failures = Inbox()
+
+    def broken(payload: dict[str, Any]) -> None:
+        failures(payload)
+        raise KeyError("no_such_key")
+
+    room = UserRoom_AS_User_Handler(auth)
+    room.set_data_external_handler(broken)
+    room.connect()
+    dispatcher = room._dispatcher
+    assert dispatcher is not None and dispatcher.is_alive()
+
+    # a failing connection callback of an HIA with an error handler: reported there, nothing raised later
+    reported = Inbox()
+    hia = HIA_Client(auth, sensor("EEG_BGERRS", 2))
+    hia.set_error_external_handler(reported)
+    hia.set_socket_connection_external_handler(lambda client: 1 / 0)
+    hia.connect()
+    error = reported.wait_for(lambda items: len(items) == 1, "the reported callback error")[0]
+    assert isinstance(error, BackgroundError) and isinstance(error.error, ZeroDivisionError)
+    with pytest.raises(ValueError, match="not a number"):
+        hia.send_data([1.0, "x"], "EEG_BGERRS")  # refused when queued: the sender cannot fail on it later
+    with pytest.raises(ValueError, match="dtype"):
+        hia.send_data(np.array([["a", "b"]]), "EEG_BGERRS")
+    hia.send_data([1.0, 2.0], "EEG_BGERRS")
+    failures.wait_for(lambda items: len(items) >= 1, "the broken data callback")
+    sender = hia._sender
+    assert sender is not None and sender.is_alive()
+
+    # the newest HIA with the same hia_id wins (D7): the old one is disconnected for good and its sender ends
+    ended = Inbox()
+    hia.set_socket_disconnect_external_handler(ended)
+    newer = closing(HIA_Client(auth, sensor("EEG_BGERRS", 2)))
+    newer.connect()
+    ended.wait_for(lambda items: items == [hia], "the old HIA's disconnect handler")
+    sender.join(WAIT_S)
+    assert not sender.is_alive() and not hia.is_connected()
+    hia.disconnect()  # nothing pending: the error went to the handler
+    newer.disconnect()
+
+    with pytest.raises(BackgroundError, match="no_such_key") as raised:
+        room.disconnect()
+    assert isinstance(raised.value.error, KeyError)
+    assert not dispatcher.is_alive() and not room.is_connected()
+    room.disconnect()  # reported once only

@@ -13,7 +13,9 @@ default ``$NEUROSPEED_URL`` or ``http://127.0.0.1:8420``.
 
 Better than 2.3.5 (9.5): typed exceptions carrying the server's message (:mod:`.errors`), timeouts, retries
 on 502/503/504 and connection errors, one automatic token refresh on 401 without refresh storms, sockets
-that reconnect with a fresh token, one paced sender thread per HIA, numpy arrays accepted, streamed
+that reconnect with a fresh token, errors of background threads (callbacks, the HIA sender) passed to
+``set_error_external_handler`` or re-raised as :class:`BackgroundError` by the next call, threads that end
+with the connection, one paced sender thread per HIA, numpy arrays accepted, streamed
 downloads with a tqdm bar, and :func:`load_export` / :func:`export_to_mne` for exported CSV files.
 """
 
@@ -37,6 +39,7 @@ from braindock.clients.neurospeed.constants import PROD_API_CONFIG
 from braindock.clients.neurospeed.download import download_file
 from braindock.clients.neurospeed.errors import (
     AuthenticationError,
+    BackgroundError,
     ConfigError,
     Conflict,
     ConnectionError,
@@ -67,6 +70,7 @@ __all__ = [
     "Auth_AS_Customer_handler",
     "Auth_AS_User_Handler",
     "AuthenticationError",
+    "BackgroundError",
     "ConfigError",
     "Conflict",
     "ConnectionError",

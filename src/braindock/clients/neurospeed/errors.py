@@ -18,6 +18,7 @@ Hierarchy::
     │   ├── TimeoutError              no answer in time (also builtin TimeoutError)
     │   ├── SocketConnectionError     Socket.IO refusal; ``message`` is the server's reason (6.4)
     │   └── NotConnectedError         ``send_data_direct`` on a disconnected HIA
+    ├── BackgroundError               an exception in a background thread (callback, sender, reconnection)
     ├── RecorderError                 a recorder never reached the expected status (4.5)
     └── ExportError                   an exporter failed or did not finish in time; bad download (5.4)
 
@@ -35,6 +36,7 @@ import httpx
 
 __all__ = [
     "AuthenticationError",
+    "BackgroundError",
     "ConfigError",
     "Conflict",
     "ConnectionError",
@@ -151,6 +153,19 @@ class SocketConnectionError(ConnectionError):
 
 class NotConnectedError(ConnectionError):
     """``send_data_direct`` was called while the HIA is not connected (the official client dropped the data)."""
+
+
+class BackgroundError(NeuroSpeedError):
+    """An exception raised in a background thread of a socket handler (a user callback, the HIA sender, a
+    reconnection whose credentials were refused), re-raised on the next call when no error handler took it
+    (9.3: the official client's threads died silently). The original exception is ``__cause__`` and
+    :attr:`error`; :attr:`where` names the thread's task (e.g. ``callback user_data_external_handler``)."""
+
+    def __init__(self, where: str, error: BaseException) -> None:
+        super().__init__(f"{where}: {type(error).__name__}: {error}")
+        self.where = where
+        self.error = error
+        self.__cause__ = error
 
 
 class RecorderError(NeuroSpeedError):

@@ -21,24 +21,32 @@ class Customer_Account_Manager(HttpHandlerBase):  # noqa: N801 - official name
     NEEDS_ROLE = "customer"
 
     def get_headers(self) -> dict[str, str]:
+        """``{"Authorization": "Bearer <customer access token>"}`` (2.5)."""
         return self._http.get_and_update_headers()
 
     def get_user_id(self, username: str) -> int:
-        """The id of a user (``GET /users/{username}``). Raises ``NotFound``."""
+        """The id of a user (``GET /users/{username}``, 3.2).
+
+        Raises:
+            ValueError: not a valid username. NotFound: unknown user.
+        """
         self._check_username(username)
         return int(self._http.GET_request(f"/users/{username}")["id"])
 
     def get_all_existing_users(self, page_number: int = 1, page_size: int = 50) -> dict[str, Any]:
-        """Pager envelope of the customer's users (``["pager"]["items"]``)."""
+        """Pager envelope of the customer's users (``POST /users/list``, 3.0/3.2; ``["pager"]["items"]``)."""
         return self._http.POST_request("/users/list", pager(page_number, page_size))
 
     def get_insight_access(self) -> dict[str, Any]:
+        """``{"access": bool}``: may this customer read insights (3.3)."""
         return self._http.GET_request("/customers/customers_access/get_insight_access")
 
     def get_recording_exporting_access(self) -> dict[str, Any]:
+        """``{"access": bool}``: may this customer use the recorder/exporter (3.3)."""
         return self._http.GET_request("/customers/customers_access/get_recordings_access")
 
     def get_access_to_raw_data(self) -> dict[str, Any]:
+        """``{"access": bool}``: may this customer receive raw samples in the user rooms (3.3)."""
         return self._http.GET_request("/customers/customers_access/get_raw_data_access")
 
     def get_customer_details(self) -> dict[str, Any]:
@@ -52,9 +60,19 @@ class Customer_Account_Manager(HttpHandlerBase):  # noqa: N801 - official name
         return self._http.POST_request("/users", {"username": new_username, "password": new_password})
 
     def delete_user(self, id_of_user_to_delete: Any) -> Any:
+        """Delete a user (``DELETE /users?id=``, 3.2; numeric strings accepted) → the server's answer.
+
+        Raises:
+            NotFound: unknown user or one of another customer.
+        """
         return self._http.DELETE_request("/users", {"id": str(as_id(id_of_user_to_delete))})
 
     def modify_user(self, user_id_to_modify: Any, new_username: str, new_password: str) -> dict[str, Any]:
+        """Rename a user and set its password (form-encoded ``PUT /users?id=``, 3.2) → the user object.
+
+        Raises:
+            ValueError: invalid name/password (checked locally). NotFound: unknown user. Conflict: name taken.
+        """
         self._check_username(new_username)
         self._check_password(new_password)
         form = {"username": new_username, "password": new_password}

@@ -50,6 +50,7 @@ class UserRoom_Recorder_Exporter_Handler(HttpHandlerBase):  # noqa: N801 - offic
         return self._http.POST_request("/gateway/exporter/list", pager(page_number, page_size, filters))
 
     def get_exporter(self, exporter_id: Any) -> dict[str, Any]:
+        """One exporter object (``status``, ``file_size``, ``error``...; 5.2). Raises ``NotFound``."""
         return self._http.GET_request(f"/gateway/exporter/{as_id(exporter_id)}")
 
     def delete_exporter(self, exporter_id: Any) -> Any:

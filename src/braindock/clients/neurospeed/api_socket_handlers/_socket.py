@@ -14,6 +14,13 @@
   server's reason (the official client swallowed it).
 * Incoming events are handed to one dispatcher thread per handler, so user callbacks run one at a time and
   in arrival order (python-engineio starts a thread per message, 9.3).
+* Exceptions of background threads (a user callback, the HIA sender, a reconnection whose credentials were
+  refused) are never only logged: they go to the handlers of :meth:`SocketHandlerBase.set_error_external_handler`
+  ``f(handler, exc)``, or, when none is set, are re-raised as
+  :class:`~braindock.clients.neurospeed.errors.BackgroundError` by the next call (``send_data``,
+  ``send_data_direct``, ``route_message``, ``connect`` or ``disconnect``, after it has done its work).
+* Threads end with the connection: :meth:`SocketHandlerBase.disconnect`, a failed ``connect()`` and a final
+  disconnection (server-initiated, or reconnection given up) stop the dispatcher (and the HIA sender).
 """
 
 from __future__ import annotations
@@ -22,8 +29,9 @@ import logging
 import queue
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, TypedDict
 from urllib.parse import urlencode
 
 import engineio
@@ -32,8 +40,10 @@ import socketio
 from braindock.clients.neurospeed.auth._base import AuthHandlerBase
 from braindock.clients.neurospeed.errors import (
     AuthenticationError,
+    BackgroundError,
     ConfigError,
     ConnectionError,
+    NotConnectedError,
     SocketConnectionError,
 )
 from braindock.clients.neurospeed.utils.api_config_service import ApiConfig, resolve_api_config
@@ -42,6 +52,17 @@ log = logging.getLogger("braindock.clients.neurospeed.socket")
 
 #: Seconds to wait for the namespace acknowledgement (python-socketio's 1 s default is short on busy hosts).
 CONNECT_TIMEOUT_S = 15.0
+#: Background errors kept for the next call when no error handler is set (oldest dropped first).
+MAX_PENDING_ERRORS = 100
+
+ErrorHandler = Callable[[Any, BaseException], Any]
+
+
+class SocketOptions(TypedDict, total=False):
+    """Keyword options of every socket handler constructor (see :class:`SocketHandlerBase`)."""
+
+    reconnect: bool
+    connect_timeout: float
 
 
 class _OrderedEngineIO(engineio.Client):
@@ -66,7 +87,10 @@ class SocketHandlerBase:
         auth_handler: user or customer auth handler (logged in on first connect if needed).
         api_config: another server than the auth handler's (default: the auth handler's).
         reconnect: reconnect automatically after a transport loss (default ``True``).
-        connect_timeout: seconds to wait for the connection to be accepted.
+        connect_timeout: seconds to wait for the connection to be accepted (default 15).
+
+    Raises:
+        ConfigError: ``auth_handler`` is not an auth handler, or not of the role the path needs.
     """
 
     PATH = ""
@@ -97,6 +121,9 @@ class SocketHandlerBase:
         self._events: queue.Queue[tuple[Callable[..., Any], tuple[Any, ...]] | None] = queue.Queue()
         self._dispatcher: threading.Thread | None = None
         self._connected = threading.Event()
+        self._state_lock = threading.RLock()
+        self._error_handlers: list[ErrorHandler] = []
+        self._pending_errors: deque[BackgroundError] = deque(maxlen=MAX_PENDING_ERRORS)
         #: Number of successful connections (1 after connect(), +1 per automatic reconnection).
         self.connections = 0
 
@@ -119,6 +146,45 @@ class SocketHandlerBase:
     def _on_disconnected(self, reason: Any) -> None:
         """Called (in the dispatcher) after every disconnection."""
 
+    def _on_final(self) -> None:
+        """Called (in the dispatcher, last) when the connection ended for good without :meth:`disconnect`."""
+
+    # -- errors of background threads (9.3) -------------------------------------------------------------------
+
+    def set_error_external_handler(self, handler: ErrorHandler) -> None:
+        """``handler(socket_handler, exc)`` for every exception of a background thread (braindock addition).
+
+        ``exc`` is a :class:`~braindock.clients.neurospeed.errors.BackgroundError` (``exc.error`` is the
+        original). With a handler set, errors are no longer re-raised by the next call.
+        """
+        self._error_handlers = [handler]
+
+    def raise_pending_error(self) -> None:
+        """Re-raise the oldest background error not yet reported (and forget it); no-op when there is none.
+
+        Raises:
+            BackgroundError: a user callback, the HIA sender or a reconnection failed since the last call.
+        """
+        try:
+            error = self._pending_errors.popleft()
+        except IndexError:
+            return
+        raise error
+
+    def _report_error(self, where: str, exc: BaseException) -> None:
+        """Send ``exc`` (raised in a background thread) to the error handlers, or keep it for the next call."""
+        error = exc if isinstance(exc, BackgroundError) else BackgroundError(where, exc)
+        log.error("/%s/ %s", self.PATH, error, exc_info=exc)
+        handlers = list(self._error_handlers)
+        if not handlers:
+            self._pending_errors.append(error)
+            return
+        for handler in handlers:
+            try:
+                handler(self, error)
+            except Exception:  # noqa: BLE001 - an error handler that fails has nowhere left to report
+                log.exception("/%s/ the error handler itself failed", self.PATH)
+
     # -- connection ------------------------------------------------------------------------------------------
 
     def _prepare(self) -> str:
@@ -130,7 +196,7 @@ class SocketHandlerBase:
             try:
                 self._auth._refresh_after(self._used_token, retries=0)  # the reconnect loop retries anyway
             except AuthenticationError as exc:
-                log.error("%s: credentials refused, no more reconnection attempts: %s", self.PATH, exc)
+                self._report_error("reconnection stopped, credentials refused", exc)
                 self._abort_reconnect()
                 raise ValueError(str(exc)) from None  # python-socketio's reconnect loop catches ValueError
             except ConnectionError as exc:  # server still down: try with the current token
@@ -159,6 +225,7 @@ class SocketHandlerBase:
         client.on("connect", self._socket_connect)
         client.on("disconnect", self._socket_disconnect)
         client.on("connect_error", self._socket_connect_error)
+        client.on("__disconnect_final", self._socket_final)
         self._register(client)
         return client
 
@@ -170,23 +237,28 @@ class SocketHandlerBase:
                 refresh when the reason was an invalid/expired token.
             ConnectionError: the server could not be reached.
             AuthenticationError: login/refresh refused.
+            BackgroundError: a background thread failed since the last call and no error handler was set.
         """
-        if self.is_connected():
-            return
-        self._closing = False
-        self._start_dispatcher()
-        try:
-            self._connect_once_refreshing()
-        except BaseException:
-            self._closing = True
-            self._stop_dispatcher()
-            raise
+        self.raise_pending_error()
+        with self._state_lock:
+            if self.is_connected():
+                return
+            self._discard_client()  # e.g. one still trying to reconnect: never two connections
+            self._closing = False
+            self._start_dispatcher()
+            try:
+                self._connect_once_refreshing()
+            except BaseException:
+                self._closing = True
+                self._stop_dispatcher()
+                raise
 
     def _connect_once_refreshing(self) -> None:
         refreshed = False
         while True:
             self._refusal = None
             self._attempts = 0
+            self._discard_client()
             self._client = self._new_client()
             try:
                 self._client.connect(
@@ -210,17 +282,55 @@ class SocketHandlerBase:
             return
 
     def disconnect(self) -> None:
-        """Close the connection (no automatic reconnection afterwards)."""
-        self._closing = True
+        """Close the connection (no automatic reconnection afterwards) and stop the handler's threads after the
+        queued callbacks ran.
+
+        Raises:
+            BackgroundError: a background thread failed since the last call and no error handler was set
+                (raised after closing).
+        """
+        with self._state_lock:
+            self._closing = True
+            if self._client is not None:
+                self._drain_outgoing()
+            self._discard_client()
+            self._connected.clear()
+            self._stop_dispatcher()
+        self.raise_pending_error()
+
+    def _discard_client(self) -> None:
+        """Shut the current python-socketio client down (connection and reconnection loop) and forget it."""
+        client, self._client = self._client, None
+        if client is None:
+            return
+        try:
+            client.shutdown()
+        except Exception as exc:  # noqa: BLE001 - closing must not raise
+            log.debug("%s: shutdown: %s", self.PATH, exc)
+
+    def _emit_checked(self, event: str, payload: Any) -> None:
+        """Emit ``event(payload)``.
+
+        Raises:
+            BackgroundError: a pending background error (see :meth:`raise_pending_error`).
+            NotConnectedError: not connected (nothing is sent).
+        """
+        self.raise_pending_error()
+        self._emit_raw(event, payload)
+
+    def _emit_raw(self, event: str, payload: Any) -> None:
+        """Emit ``event(payload)`` without looking at pending errors (for background threads).
+
+        Raises:
+            NotConnectedError: not connected (nothing is sent).
+        """
         client = self._client
-        if client is not None:
-            self._drain_outgoing()
-            try:
-                client.shutdown()
-            except Exception as exc:  # noqa: BLE001 - closing must not raise
-                log.debug("%s: shutdown: %s", self.PATH, exc)
-        self._connected.clear()
-        self._stop_dispatcher()
+        if client is None or not self.is_connected():
+            raise NotConnectedError(f"/{self.PATH}/ is not connected")
+        try:
+            client.emit(event, payload)
+        except socketio.exceptions.SocketIOError as exc:
+            raise NotConnectedError(f"/{self.PATH}/: {exc}") from exc
 
     def _drain_outgoing(self, timeout: float = 10.0) -> None:
         """Wait until Engine.IO has written every queued message (its write loop marks each one done after
@@ -244,6 +354,7 @@ class SocketHandlerBase:
         return self._connected.wait(timeout)
 
     def get_username(self) -> str | None:
+        """The user name of the auth handler (``None`` for a customer auth handler)."""
         getter = getattr(self._auth, "get_username", None)
         return getter() if getter else None
 
@@ -260,6 +371,15 @@ class SocketHandlerBase:
         if not self._closing:
             log.warning("/%s/ disconnected (%s)", self.PATH, reason)
         self._dispatch(self._on_disconnected, reason)
+
+    def _socket_final(self, *_: Any) -> None:
+        """The connection ended for good (server disconnect, reconnection given up) without ``disconnect()``:
+        run :meth:`_on_final` after the queued callbacks, then let the dispatcher end."""
+        if self._closing:
+            return  # disconnect() stops the threads itself
+        self._dispatch(self._on_final)
+        events, self._dispatcher = self._events, None
+        events.put(None)
 
     def _socket_connect_error(self, data: Any = None) -> None:
         if isinstance(data, dict):  # a namespace-level refusal {"message": ...} (6.4)
@@ -291,8 +411,7 @@ class SocketHandlerBase:
                 self._dispatcher.join(timeout=10)
             self._dispatcher = None
 
-    @staticmethod
-    def _run_dispatcher(events: queue.Queue) -> None:
+    def _run_dispatcher(self, events: queue.Queue) -> None:
         while True:
             item = events.get()
             if item is None:
@@ -300,5 +419,5 @@ class SocketHandlerBase:
             function, args = item
             try:
                 function(*args)
-            except Exception:  # noqa: BLE001 - a user callback must not kill the dispatcher
-                log.exception("error in a NeuroSpeed callback %s", getattr(function, "__name__", function))
+            except Exception as exc:  # noqa: BLE001 - a user callback must not kill the dispatcher: report it
+                self._report_error(f"callback {getattr(function, '__name__', function)}", exc)

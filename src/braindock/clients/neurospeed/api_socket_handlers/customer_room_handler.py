@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, Unpack
 
 import socketio
 
-from braindock.clients.neurospeed.api_socket_handlers._socket import CONNECT_TIMEOUT_S, SocketHandlerBase
+from braindock.clients.neurospeed.api_socket_handlers._socket import SocketHandlerBase, SocketOptions
 from braindock.clients.neurospeed.auth._base import AuthHandlerBase
 
 __all__ = ["CustomerRoom_Handler"]
@@ -24,11 +24,9 @@ class CustomerRoom_Handler(SocketHandlerBase):  # noqa: N801 - official name
         self,
         customer_auth_handler: AuthHandlerBase,
         api_config: Mapping[str, Any] | None = None,
-        *,
-        reconnect: bool = True,
-        connect_timeout: float = CONNECT_TIMEOUT_S,
+        **options: Unpack[SocketOptions],
     ) -> None:
-        super().__init__(customer_auth_handler, api_config, reconnect=reconnect, connect_timeout=connect_timeout)
+        super().__init__(customer_auth_handler, api_config, **options)
         self._on_connect: Callable[[Any], Any] | None = None
         self._on_disconnect: Callable[[Any], Any] | None = None
 

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Unpack
 
-from braindock.clients.neurospeed.api_socket_handlers._socket import CONNECT_TIMEOUT_S, SocketHandlerBase
+from braindock.clients.neurospeed.api_socket_handlers._socket import SocketHandlerBase, SocketOptions
 from braindock.clients.neurospeed.auth._base import AuthHandlerBase
-from braindock.clients.neurospeed.errors import NotConnectedError
 
 __all__ = ["DownlinkRoom_AS_Customer_Handler"]
 
@@ -24,25 +23,23 @@ class DownlinkRoom_AS_Customer_Handler(SocketHandlerBase):  # noqa: N801 - offic
         customer_auth_handler: AuthHandlerBase,
         username: str,
         api_config: Mapping[str, Any] | None = None,
-        *,
-        reconnect: bool = True,
-        connect_timeout: float = CONNECT_TIMEOUT_S,
+        **options: Unpack[SocketOptions],
     ) -> None:
-        super().__init__(customer_auth_handler, api_config, reconnect=reconnect, connect_timeout=connect_timeout)
+        super().__init__(customer_auth_handler, api_config, **options)
         self._username = str(username)
 
     def get_username(self) -> str:
+        """The user whose machines this room reaches."""
         return self._username
 
     def route_message(self, payload: Any) -> None:
         """Emit ``router(payload)`` to the user's downlink room.
 
         Raises:
-            NotConnectedError: not connected.
+            NotConnectedError: not connected (nothing is sent).
+            BackgroundError: a callback failed since the last call and no error handler was set.
         """
-        if not self.is_connected() or self._client is None:
-            raise NotConnectedError(f"/{self.PATH}/ is not connected")
-        self._client.emit("router", payload)
+        self._emit_checked("router", payload)
 
     def _headers(self, token: str) -> dict[str, str]:
         return {"jwt_token": token, "username": self._username}

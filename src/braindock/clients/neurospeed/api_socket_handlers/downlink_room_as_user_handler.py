@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, Unpack
 
 import socketio
 
-from braindock.clients.neurospeed.api_socket_handlers._socket import CONNECT_TIMEOUT_S, SocketHandlerBase
+from braindock.clients.neurospeed.api_socket_handlers._socket import SocketHandlerBase, SocketOptions
 from braindock.clients.neurospeed.auth._base import AuthHandlerBase
-from braindock.clients.neurospeed.errors import NotConnectedError
 
 __all__ = ["DownlinkRoom_AS_User_Handler"]
 
@@ -26,11 +25,9 @@ class DownlinkRoom_AS_User_Handler(SocketHandlerBase):  # noqa: N801 - official 
         self,
         user_auth_handler: AuthHandlerBase,
         api_config: Mapping[str, Any] | None = None,
-        *,
-        reconnect: bool = True,
-        connect_timeout: float = CONNECT_TIMEOUT_S,
+        **options: Unpack[SocketOptions],
     ) -> None:
-        super().__init__(user_auth_handler, api_config, reconnect=reconnect, connect_timeout=connect_timeout)
+        super().__init__(user_auth_handler, api_config, **options)
         self._router_handler: Callable[[Any, Any], Any] | None = None
 
     def set_downlink_router_external_handler(self, handler: Callable[[Any, Any], Any]) -> None:
@@ -41,11 +38,10 @@ class DownlinkRoom_AS_User_Handler(SocketHandlerBase):  # noqa: N801 - official 
         """Emit ``router(payload)`` (any JSON value, at most 64 KiB).
 
         Raises:
-            NotConnectedError: not connected.
+            NotConnectedError: not connected (nothing is sent).
+            BackgroundError: a callback failed since the last call and no error handler was set.
         """
-        if not self.is_connected() or self._client is None:
-            raise NotConnectedError(f"/{self.PATH}/ is not connected")
-        self._client.emit("router", payload)
+        self._emit_checked("router", payload)
 
     def _headers(self, token: str) -> dict[str, str]:
         return {"jwt_token": token}

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, Unpack
 
 import socketio
 
-from braindock.clients.neurospeed.api_socket_handlers._socket import CONNECT_TIMEOUT_S, SocketHandlerBase
+from braindock.clients.neurospeed.api_socket_handlers._socket import SocketHandlerBase, SocketOptions
 from braindock.clients.neurospeed.api_socket_handlers.user_room_as_user_handler import normalise_data_payload
 from braindock.clients.neurospeed.auth._base import AuthHandlerBase
 
@@ -32,11 +32,9 @@ class UserRoom_AS_Customer_Handler(SocketHandlerBase):  # noqa: N801 - official 
         customer_auth_handler: AuthHandlerBase,
         username: str,
         api_config: Mapping[str, Any] | None = None,
-        *,
-        reconnect: bool = True,
-        connect_timeout: float = CONNECT_TIMEOUT_S,
+        **options: Unpack[SocketOptions],
     ) -> None:
-        super().__init__(customer_auth_handler, api_config, reconnect=reconnect, connect_timeout=connect_timeout)
+        super().__init__(customer_auth_handler, api_config, **options)
         self._username = str(username)
         self._data_handler: Callable[[Any, Any], Any] | None = None
         self._events_handler: Callable[[Any, Any], Any] | None = None

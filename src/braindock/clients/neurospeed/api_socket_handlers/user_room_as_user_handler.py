@@ -5,11 +5,11 @@ from __future__ import annotations
 import contextlib
 import json
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, Unpack
 
 import socketio
 
-from braindock.clients.neurospeed.api_socket_handlers._socket import CONNECT_TIMEOUT_S, SocketHandlerBase
+from braindock.clients.neurospeed.api_socket_handlers._socket import SocketHandlerBase, SocketOptions
 from braindock.clients.neurospeed.auth._base import AuthHandlerBase
 
 __all__ = ["UserRoom_AS_User_Handler", "normalise_data_payload"]
@@ -52,11 +52,9 @@ class UserRoom_AS_User_Handler(SocketHandlerBase):  # noqa: N801 - official name
         self,
         user_auth_handler: AuthHandlerBase,
         api_config: Mapping[str, Any] | None = None,
-        *,
-        reconnect: bool = True,
-        connect_timeout: float = CONNECT_TIMEOUT_S,
+        **options: Unpack[SocketOptions],
     ) -> None:
-        super().__init__(user_auth_handler, api_config, reconnect=reconnect, connect_timeout=connect_timeout)
+        super().__init__(user_auth_handler, api_config, **options)
         self._data_handler: Callable[[Any], Any] | None = None
         self._events_handler: Callable[[Any], Any] | None = None
 

@@ -23,7 +23,7 @@ import logging
 import threading
 import time
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, TypedDict
 
 import httpx
 
@@ -54,7 +54,17 @@ USER_AGENT = f"braindock-neurospeed/{__version__} httpx/{httpx.__version__}"
 REFRESH_ENDPOINT = "/auth/refresh_token"
 
 
+class AuthOptions(TypedDict, total=False):
+    """Keyword options of both auth handler constructors (see :class:`AuthHandlerBase`)."""
+
+    url: str | None
+    timeout: float | None
+    retries: int | None
+    verify: Any
+
+
 def _truthy(value: Any) -> bool:
+    """A config flag as a bool: the strings ``true/1/yes/on`` (any case) are true, other strings false (9.1)."""
     if isinstance(value, str):
         return value.strip().lower() in ("true", "1", "yes", "on")
     return bool(value)
@@ -79,6 +89,12 @@ class AuthHandlerBase:
         timeout: seconds per request (default ``api_config["timeout"]`` or 30).
         retries: retries on 502/503/504 and connection failures (default ``api_config["retries"]`` or 3).
         verify: TLS verification (``httpx`` ``verify``).
+
+    With ``api_config["legacy_errors"]`` true, :meth:`login` returns ``False`` instead of raising when the
+    server refuses the credentials (2.3.5 behaviour).
+
+    Thread safety: tokens are read and replaced under one lock; the first login and every refresh are
+    single-flight (concurrent callers wait for one request and reuse its result, 2.6).
     """
 
     LOGIN_ENDPOINT = ""
@@ -115,22 +131,41 @@ class AuthHandlerBase:
     # -- public API of both handlers (Appendix A) ---------------------------------------------------------
 
     def login(self) -> bool:
-        """Log in and keep the token pair; returns ``True``.
+        """Log in (2.2 customer, 2.3 user) and keep the token pair; returns ``True``.
 
         Raises:
-            AuthenticationError: the server refused the credentials (``message`` e.g. ``Invalid credentials``).
+            AuthenticationError: the server refused the credentials (``message`` e.g. ``Invalid credentials``);
+                with ``legacy_errors`` ``False`` is returned instead.
             ConnectionError / TimeoutError: the server could not be reached.
         """
         try:
-            answer = self.request("POST", self.LOGIN_ENDPOINT, json=self._login_body(), authenticated=False)
+            with self._lock:
+                answer = self.request("POST", self.LOGIN_ENDPOINT, json=self._login_body(), authenticated=False)
+                self._store(answer, need_refresh=False)
         except NeuroSpeedHTTPError as exc:
+            if _truthy(self.api_config.get("legacy_errors", False)):
+                log.error("%s login refused: %s", self.ROLE, exc.message)
+                return False
             raise AuthenticationError(f"{self.ROLE} login refused: {exc.message}", exc.status) from None
-        self._store(answer, need_refresh=False)
         log.info("logged in as %s %s", self.ROLE, self._principal_name())
         return True
 
+    def _ensure_login(self) -> str:
+        """The current access token, logging in first (once, for all waiting threads) when there is none."""
+        token = self._access_token
+        if token is not None:
+            return token
+        with self._lock:
+            if self._access_token is None and not self.login():
+                raise AuthenticationError(f"{self.ROLE} login refused")
+            return str(self._access_token)
+
     def update_refresh_token(self) -> bool:
-        """Exchange the refresh token for a new pair (2.4); ``False`` when the server refuses it."""
+        """Exchange the refresh token for a new pair (2.4); ``False`` when there is none or the server refuses it.
+
+        Raises:
+            ConnectionError / TimeoutError: the server could not be reached.
+        """
         try:
             with self._lock:
                 self._refresh()
@@ -152,6 +187,7 @@ class AuthHandlerBase:
         return self._config
 
     def is_logged_in(self) -> bool:
+        """Whether an access token is held (it may have expired: requests refresh it on a 401, 2.6)."""
         return self._access_token is not None
 
     def is_verbose_log(self) -> bool:
@@ -163,13 +199,15 @@ class AuthHandlerBase:
         return self.api_config
 
     def close(self) -> None:
-        """Close the pooled HTTP connections."""
+        """Close the pooled HTTP connections (handlers built on this auth handler cannot send afterwards)."""
         self.http.close()
 
     def __enter__(self) -> AuthHandlerBase:
+        """``with Auth_AS_Customer_handler(...) as auth:`` closes the HTTP connections at the end."""
         return self
 
     def __exit__(self, *exc: object) -> None:
+        """Close the HTTP connections."""
         self.close()
 
     # -- transport -----------------------------------------------------------------------------------------
@@ -209,9 +247,7 @@ class AuthHandlerBase:
             request_headers = dict(headers or {})
             token = None
             if authenticated:
-                if self._access_token is None:
-                    self.login()
-                token = self._access_token
+                token = self._ensure_login()
                 request_headers["Authorization"] = f"Bearer {token}"
             response = self._send(
                 method, url, retries, params=clean_params, json=json, data=data, headers=request_headers
@@ -238,6 +274,8 @@ class AuthHandlerBase:
                 retry_ok = isinstance(exc, httpx.ConnectTimeout) or method in IDEMPOTENT
                 if not retry_ok or attempt >= retries:
                     raise TimeoutError(f"{method} {url}: no answer within {self.timeout:g} s") from exc
+            except httpx.TransportError as exc:  # proxy/protocol errors: not retried
+                raise ConnectionError(f"{method} {url}: {exc or type(exc).__name__}") from exc
             else:
                 if response.status_code not in RETRY_STATUSES or method not in IDEMPOTENT or attempt >= retries:
                     return response
@@ -301,3 +339,34 @@ class AuthHandlerBase:
 
     def _principal_name(self) -> str:  # pragma: no cover - abstract
         raise NotImplementedError
+
+
+class AuthApiView:
+    """The official handlers' inner ``*_Auth_Api`` objects (Appendix A), as thin views on an auth handler.
+
+    2.3.5 kept a second copy of the tokens in this object; here every call goes to the handler, so the view
+    and the handler never disagree.
+
+    Args:
+        auth_handler_instance: the auth handler.
+        api_config: accepted for signature compatibility; the handler's server is used.
+    """
+
+    def __init__(self, auth_handler_instance: AuthHandlerBase, api_config: Mapping[str, Any] | None = None) -> None:
+        self._handler = auth_handler_instance
+
+    def _login(self) -> bool:
+        """:meth:`AuthHandlerBase.login` of the handler (raises like it)."""
+        return self._handler.login()
+
+    def update_refresh_token(self) -> bool:
+        """:meth:`AuthHandlerBase.update_refresh_token` (2.4): ``True`` when the tokens were rotated."""
+        return self._handler.update_refresh_token()
+
+    def get_access_token(self) -> str | None:
+        """The handler's current access token."""
+        return self._handler.get_access_token()
+
+    def get_refresh_token(self) -> str | None:
+        """The handler's current refresh token."""
+        return self._handler.get_refresh_token()

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Unpack
 
-from braindock.clients.neurospeed.auth._base import AuthHandlerBase, require
+from braindock.clients.neurospeed.auth._base import AuthApiView, AuthHandlerBase, AuthOptions, require
 
 __all__ = ["Auth_AS_Customer_handler"]
 
@@ -22,6 +22,18 @@ class Auth_AS_Customer_handler(AuthHandlerBase):  # noqa: N801 - official name
         ConfigError: ``email`` or ``password`` missing (a ``KeyError``).
     """
 
+    class Customer_Auth_Api(AuthApiView):  # noqa: N801 - official name
+        """The official inner class (Appendix A): ``customer_login()``, ``update_refresh_token()`` and the token
+        getters, as a view on the handler (``handler._auth_api_instance``)."""
+
+        def customer_login(self) -> bool:
+            """Log in (POST /api/auth/login (2.2)); ``True`` on success.
+
+            Raises:
+                AuthenticationError: credentials refused. ConnectionError / TimeoutError: server unreachable.
+            """
+            return self._login()
+
     LOGIN_ENDPOINT = "/auth/login"
     ROLE = "customer"
 
@@ -29,15 +41,12 @@ class Auth_AS_Customer_handler(AuthHandlerBase):  # noqa: N801 - official name
         self,
         customer_config: dict[str, Any],
         api_config: Mapping[str, Any] | None = None,
-        *,
-        url: str | None = None,
-        timeout: float | None = None,
-        retries: int | None = None,
-        verify: Any = None,
+        **options: Unpack[AuthOptions],
     ) -> None:
         require(customer_config, "email", "customer_config")
         require(customer_config, "password", "customer_config")
-        super().__init__(customer_config, api_config, url=url, timeout=timeout, retries=retries, verify=verify)
+        super().__init__(customer_config, api_config, **options)
+        self._auth_api_instance = self.Customer_Auth_Api(self)
 
     def _login_body(self) -> dict[str, Any]:
         return {"email": str(self._config["email"]), "password": str(self._config["password"])}
@@ -46,6 +55,7 @@ class Auth_AS_Customer_handler(AuthHandlerBase):  # noqa: N801 - official name
         return str(self._config["email"])
 
     def get_customer_email(self) -> str:
+        """The customer's e-mail (``email`` of the config)."""
         return str(self._config["email"])
 
     def get_hia_id(self) -> str | None:

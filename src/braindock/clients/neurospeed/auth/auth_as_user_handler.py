@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, Unpack
 
-from braindock.clients.neurospeed.auth._base import AuthHandlerBase, require
+from braindock.clients.neurospeed.auth._base import AuthApiView, AuthHandlerBase, AuthOptions, require
 from braindock.clients.neurospeed.errors import ConfigError
 from braindock.clients.neurospeed.utils.helper_service import UtilService
 
@@ -32,6 +32,18 @@ class Auth_AS_User_Handler(AuthHandlerBase):  # noqa: N801 - official name
         user_auth.login()
     """
 
+    class User_Auth_Api(AuthApiView):  # noqa: N801 - official name
+        """The official inner class (Appendix A): ``user_login()``, ``update_refresh_token()`` and the token getters,
+        as a view on the handler (``handler._auth_api_instance``)."""
+
+        def user_login(self) -> bool:
+            """Log in (POST /api/users/login (2.3)); ``True`` on success.
+
+            Raises:
+                AuthenticationError: credentials refused. ConnectionError / TimeoutError: server unreachable.
+            """
+            return self._login()
+
     LOGIN_ENDPOINT = "/users/login"
     ROLE = "user"
 
@@ -39,11 +51,7 @@ class Auth_AS_User_Handler(AuthHandlerBase):  # noqa: N801 - official name
         self,
         user_config: dict[str, Any],
         api_config: Mapping[str, Any] | None = None,
-        *,
-        url: str | None = None,
-        timeout: float | None = None,
-        retries: int | None = None,
-        verify: Any = None,
+        **options: Unpack[AuthOptions],
     ) -> None:
         require(user_config, "username", "user_config")
         require(user_config, "user_password", "user_config")
@@ -52,7 +60,8 @@ class Auth_AS_User_Handler(AuthHandlerBase):  # noqa: N801 - official name
             raise ConfigError("user_config needs 'account_id' (or the legacy 'customer_username')")
         if user_config.get("HIA_ID") in (None, ""):
             user_config["HIA_ID"] = UtilService.generateId(6)
-        super().__init__(user_config, api_config, url=url, timeout=timeout, retries=retries, verify=verify)
+        super().__init__(user_config, api_config, **options)
+        self._auth_api_instance = self.User_Auth_Api(self)
         self._account_id = str(account)
 
     def _login_body(self) -> dict[str, Any]:

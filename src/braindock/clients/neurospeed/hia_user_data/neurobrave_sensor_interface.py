@@ -16,6 +16,11 @@ Differences from the official 2.3.5 client, all invisible on the wire (9.3, 9.5)
 * ``set_label`` refuses commas/line breaks; one-time labels go on the first packet of each stream only.
 * ``pipeline_error`` events (a packet the server refused, with its reason) are logged and passed to
   :meth:`HIA_Client.set_pipeline_error_external_handler`.
+* A failure of the sender thread or of a callback is reported to
+  :meth:`~braindock.clients.neurospeed.api_socket_handlers._socket.SocketHandlerBase.set_error_external_handler`
+  or re-raised (:class:`~braindock.clients.neurospeed.errors.BackgroundError`) by the next ``send_data``,
+  ``send_data_direct``, ``connect`` or ``disconnect``; sample values are checked to be numbers when queued, so
+  the sender cannot fail on them later.
 """
 
 from __future__ import annotations
@@ -58,10 +63,17 @@ class _Queued:
     onetime: bool
 
 
-def _scalar(value: Any) -> Any:
+def _scalar(value: Any) -> float | int | None:
+    """A sample value as a JSON number (numpy scalars unwrapped; ``None`` kept for a missing value).
+
+    Raises:
+        ValueError: not a real number (e.g. a string, a complex number, an object).
+    """
     if isinstance(value, np.generic):
-        return value.item()
-    return value
+        value = value.item()
+    if value is None or (isinstance(value, int | float) and not isinstance(value, bool)):
+        return value
+    raise ValueError(f"sample value {value!r} is not a number")
 
 
 def _is_row(value: Any) -> bool:
@@ -167,9 +179,11 @@ class HIA_Client(SocketHandlerBase):  # noqa: N801 - official name
         return self._sensor(stream_id).get("stream_state", "enabled") == "enabled"
 
     def get_username(self) -> str:
+        """The user this HIA streams for (of the user auth handler)."""
         return self._auth.get_username()  # type: ignore[attr-defined]
 
     def get_hia_id(self) -> str:
+        """The HIA id sent in the handshake (``HIA_ID`` of the user config, 1.7)."""
         return self._auth.get_hia_id()  # type: ignore[attr-defined]
 
     def _sensor(self, stream_id: str) -> dict[str, Any]:
@@ -197,6 +211,7 @@ class HIA_Client(SocketHandlerBase):  # noqa: N801 - official name
             self._onetime_pending = set(self._sensor_info)
 
     def get_label(self) -> str:
+        """The current label (``"none"`` until :meth:`set_label`)."""
         return self._label
 
     def _label_for(self, stream_id: str) -> tuple[str, bool]:
@@ -220,6 +235,7 @@ class HIA_Client(SocketHandlerBase):  # noqa: N801 - official name
         self._connection_handlers.append(handler)
 
     def attach_socket_disconnect_handler(self, handler: Callable[[Any], Any]) -> None:
+        """Add a disconnection listener ``handler(hia_client)`` (several may be attached)."""
         self._disconnect_handlers.append(handler)
 
     def attach_stream_state_handler(self, handler: Callable[[Any], Any]) -> None:
@@ -280,9 +296,20 @@ class HIA_Client(SocketHandlerBase):  # noqa: N801 - official name
         self._start_sender()
 
     def disconnect(self, flush: bool = True) -> None:
-        """Send what is queued (``flush``), stop the sender and close the connection."""
-        self._stop_sender(flush=flush)
-        super().disconnect()
+        """Send what is queued (``flush``, while still connected), stop the sender and close the connection.
+
+        Raises:
+            BackgroundError: the sender or a callback failed since the last call (no error handler set); raised
+                after everything was closed.
+        """
+        try:
+            self._stop_sender(flush=flush)
+        finally:
+            super().disconnect()
+
+    def _on_final(self) -> None:
+        """The server ended the connection for good: stop the sender (the queue is kept for a new connect())."""
+        self._stop_sender(flush=False)
 
     def _on_connected(self) -> None:
         for handler in list(self._connection_handlers):
@@ -310,6 +337,7 @@ class HIA_Client(SocketHandlerBase):  # noqa: N801 - official name
             handler(data)
 
     def downlink_handler(self, payload: Any) -> None:
+        """Pass an ``ssr_downlink`` payload (6.8) to the attached downlink handlers."""
         log.info("HIA %s: downlink message received", self.get_hia_id())
         for handler in list(self._downlink_handlers):
             handler(payload)
@@ -331,6 +359,8 @@ class HIA_Client(SocketHandlerBase):  # noqa: N801 - official name
             array = data[np.newaxis, :] if data.ndim == 1 else data
             if array.ndim != 2:
                 raise ValueError(f"stream {stream_id}: expected shape (n_samples, n_channels), got {data.shape}")
+            if array.dtype.kind not in "iuf":
+                raise ValueError(f"stream {stream_id}: samples must be numbers, not dtype {array.dtype}")
             rows = array.tolist()
         else:
             if isinstance(data, str | bytes | Mapping):
@@ -372,8 +402,11 @@ class HIA_Client(SocketHandlerBase):  # noqa: N801 - official name
                 samples spaced by ``1/sampling_frequency``.
 
         Raises:
-            ValueError: unknown stream, wrong number of values per sample or of timestamps.
+            ValueError: unknown stream, a value that is not a number, wrong number of values per sample or of
+                timestamps.
+            BackgroundError: the sender or a callback failed since the last call (no error handler set).
         """
+        self.raise_pending_error()
         rows = self._rows(data, stream_id)
         stamps = self._timestamps(stream_id, len(rows), timestamp, time.time())
         for row, stamp in zip(rows, stamps, strict=True):
@@ -408,8 +441,10 @@ class HIA_Client(SocketHandlerBase):  # noqa: N801 - official name
 
         Raises:
             NotConnectedError: not connected (nothing is sent).
-            ValueError: unknown stream, wrong widths/timestamp count, device_type mismatch.
+            ValueError: unknown stream, non-numeric values, wrong widths/timestamp count, device_type mismatch.
+            BackgroundError: the sender or a callback failed since the last call (no error handler set).
         """
+        self.raise_pending_error()
         rows = self._rows(data_packet, stream_id)
         sensor = self._sensor(stream_id)
         if device_type is not None and str(device_type).lower() != str(sensor.get("device_type", "")).lower():
@@ -430,9 +465,6 @@ class HIA_Client(SocketHandlerBase):  # noqa: N801 - official name
             self._emit(stream_id, rows[:half], label, onetime)
             self._emit(stream_id, rows[half:], label, False)
             return
-        client = self._client
-        if client is None:
-            raise NotConnectedError(f"HIA {self.get_hia_id()} is not connected")
         packet = {
             "stream_id": stream_id,
             "device_type": self._sensor_info[stream_id].get("device_type"),
@@ -440,10 +472,7 @@ class HIA_Client(SocketHandlerBase):  # noqa: N801 - official name
             "data": text,
             "experiment": {"packet_labels": [label], "onetime_labels": [label if onetime else "none"]},
         }
-        try:
-            client.emit("pipeline", packet)
-        except socketio.exceptions.SocketIOError as exc:
-            raise NotConnectedError(f"HIA {self.get_hia_id()}: {exc}") from exc
+        self._emit_raw("pipeline", packet)
 
     # -- the sender thread --------------------------------------------------------------------------------
 
@@ -457,12 +486,13 @@ class HIA_Client(SocketHandlerBase):  # noqa: N801 - official name
         self._sender.start()
 
     def _stop_sender(self, flush: bool) -> None:
-        if self._sender is None:
+        sender, self._sender = self._sender, None
+        if sender is None:
             return
         self._sender_stop.set()
-        self._sender.join(timeout=30)
-        self._sender = None
-        if flush and self.is_connected():
+        if sender is not threading.current_thread():
+            sender.join(timeout=30)
+        if flush and self.is_connected() and not sender.is_alive():
             self._flush()
 
     def _run_sender(self) -> None:
@@ -470,8 +500,8 @@ class HIA_Client(SocketHandlerBase):  # noqa: N801 - official name
             if self.is_connected():
                 try:
                     self._flush()
-                except Exception:  # noqa: BLE001 - keep sending; report
-                    log.exception("HIA %s: sending queued samples failed", self.get_hia_id())
+                except Exception as exc:  # noqa: BLE001 - keep sending; report (never only log, 9.3)
+                    self._report_error("sending queued samples", exc)
 
     def queued_samples(self) -> int:
         """Samples waiting in the queue."""
@@ -491,13 +521,18 @@ class HIA_Client(SocketHandlerBase):  # noqa: N801 - official name
             rows.extend(item.rows)
             if item.onetime and not onetime:
                 groups[(item.stream_id, item.label)] = (rows, True)
-        sent: list[tuple[str, str]] = []
-        try:
-            for (stream_id, label), (rows, onetime) in groups.items():
+        sent: set[tuple[str, str]] = set()
+        for (stream_id, label), (rows, onetime) in groups.items():
+            try:
                 self._emit(stream_id, rows, label, onetime)
-                sent.append((stream_id, label))
-        except NotConnectedError:
-            with self._queue_lock:  # put back what was not sent, in front
-                back = [i for i in items if (i.stream_id, i.label) not in sent]
-                self._queue.extendleft(reversed(back))
-                self._queued_samples += sum(len(i.rows) for i in back)
+            except NotConnectedError:
+                with self._queue_lock:  # connection lost: put back what was not sent, in front
+                    back = [i for i in items if (i.stream_id, i.label) not in sent]
+                    self._queue.extendleft(reversed(back))
+                    self._queued_samples += sum(len(i.rows) for i in back)
+                return
+            except Exception as exc:  # noqa: BLE001 - this group cannot be sent: count it lost, send the rest
+                with self._queue_lock:
+                    self.dropped_samples += len(rows)
+                self._report_error(f"sending {len(rows)} samples of {stream_id}", exc)
+            sent.add((stream_id, label))

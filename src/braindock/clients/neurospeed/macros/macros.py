@@ -5,6 +5,11 @@ braindock.clients.neurospeed import macros``), with the defects of 9.4 fixed: po
 ids are ints, errors raise (``RecorderError``, ``ExportError`` and the HTTP errors with the server's message),
 ``download_data`` streams to disk with a progress bar and checks the status, ``api_config`` defaults to the
 auth handler's server.
+
+Insight macros (3.8) take a user auth handler (the user itself) or a customer auth handler with ``username=``
+(resolved to the user's id first) and return the server's JSON answer. They raise ``PermissionDenied`` without
+insight access, ``ConfigError`` for a customer auth handler without ``username``, ``NotFound`` for an unknown
+user and ``ValidationError`` naming a bad field.
 """
 
 from __future__ import annotations
@@ -382,8 +387,28 @@ def _insight_call(
     return getattr(Insight_User_Handler(auth, api_config), method)(*args, user_id=user_id)
 
 
+def _insight_macro(method: str, macro: Callable[..., Any]) -> Callable[..., Any]:
+    """``macro`` named ``method``, documented and wrapped in :func:`require_insight_access`."""
+    macro.__name__ = macro.__qualname__ = method
+    macro.__doc__ = (
+        f"``Insight_User_Handler.{method}`` for ``username`` (customer auth: resolved to its id) or for the user "
+        "itself (user auth), 3.8; returns the server's JSON answer.\n\n    " + _INSIGHT_ERRORS
+    )
+    return require_insight_access(macro)
+
+
+_INSIGHT_ERRORS = (
+    "Raises ``PermissionDenied`` without insight access, ``ConfigError`` for a customer auth without "
+    "``username``, ``NotFound`` for an unknown user, ``ValidationError`` naming a bad field."
+)
+
+
 @require_insight_access
 def get_user_insights(auth: AuthHandlerBase, username: str | None = None, api_config: Any = None) -> Any:
+    """The user's insights (``GET /users/settings/insights``, 3.8) → the server's JSON answer.
+
+    Errors: as every insight macro (module docstring).
+    """
     return _insight_call(auth, "get_user_insights", username, api_config)
 
 
@@ -397,50 +422,41 @@ def get_user_alltime_insights(
     boundry: str = "hour",
     api_config: Any = None,
 ) -> Any:
+    """Insights between ``start_date`` and ``end_date`` (``YYYY-MM-DD``) per ``boundry`` (3.8).
+
+    Errors: as every insight macro (module docstring).
+    """
     return _insight_call(
         auth, "get_user_alltime_insights", username, api_config, start_date, end_date, insight_type, boundry
     )
 
 
-@require_insight_access
-def get_user_insights_stats(
-    auth: AuthHandlerBase,
-    daily_date: str,
-    username: str | None = None,
-    insight_type: str = DEFAULT_INSIGHT,
-    boundry: str = "day",
-    api_config: Any = None,
-) -> Any:
-    return _insight_call(auth, "get_user_insights_stats", username, api_config, daily_date, insight_type, boundry)
+def _stats_macro(method: str) -> Callable[..., Any]:
+    def macro(
+        auth: AuthHandlerBase,
+        daily_date: str,
+        username: str | None = None,
+        insight_type: str = DEFAULT_INSIGHT,
+        boundry: str = "day",
+        api_config: Any = None,
+    ) -> Any:
+        return _insight_call(auth, method, username, api_config, daily_date, insight_type, boundry)
+
+    return _insight_macro(method, macro)
 
 
-@require_insight_access
-def get_user_daily_stress(
-    auth: AuthHandlerBase,
-    daily_date: str,
-    timezone: str | None = None,
-    username: str | None = None,
-    api_config: Any = None,
-) -> Any:
-    return _insight_call(auth, "get_user_daily_stress", username, api_config, daily_date, timezone)
-
-
-@require_insight_access
-def get_user_all_insights_stats(
-    auth: AuthHandlerBase,
-    daily_date: str,
-    username: str | None = None,
-    insight_type: str = DEFAULT_INSIGHT,
-    boundry: str = "day",
-    api_config: Any = None,
-) -> Any:
-    return _insight_call(auth, "get_user_all_insights_stats", username, api_config, daily_date, insight_type, boundry)
+get_user_insights_stats = _stats_macro("get_user_insights_stats")
+get_user_all_insights_stats = _stats_macro("get_user_all_insights_stats")
 
 
 @require_insight_access
 def get_user_stress_baseline(
     auth: AuthHandlerBase, username: str | None = None, api_config: Any = None, insight_type: str = DEFAULT_INSIGHT
 ) -> Any:
+    """The user's stress baseline for ``insight_type`` (3.8).
+
+    Errors: as every insight macro (module docstring).
+    """
     return _insight_call(auth, "get_user_stress_baseline", username, api_config, insight_type)
 
 
@@ -454,11 +470,10 @@ def _daily_macro(method: str) -> Callable[..., Any]:
     ) -> Any:
         return _insight_call(auth, method, username, api_config, daily_date, timezone)
 
-    macro.__name__ = macro.__qualname__ = method
-    macro.__doc__ = f"``Insight_User_Handler.{method}`` for ``username`` (customer auth) or the user itself (3.8)."
-    return require_insight_access(macro)
+    return _insight_macro(method, macro)
 
 
+get_user_daily_stress = _daily_macro("get_user_daily_stress")
 get_user_battery = _daily_macro("get_user_battery")
 get_user_hourly_insights = _daily_macro("get_user_hourly_insights")
 get_weekly_stress_average = _daily_macro("get_weekly_stress_average")
@@ -472,25 +487,30 @@ get_weekly_quiet_time = _daily_macro("get_weekly_quiet_time")
 def get_user_history_hourly_insights(
     auth: AuthHandlerBase, timezone: str | None = None, username: str | None = None, api_config: Any = None
 ) -> Any:
+    """Hourly insights of the whole history (3.8).
+
+    Errors: as every insight macro (module docstring).
+    """
     return _insight_call(auth, "get_user_history_hourly_insights", username, api_config, timezone)
 
 
-@require_insight_access
-def get_weekly_best_sleep(
-    auth: AuthHandlerBase, daily_date: str, username: str | None = None, api_config: Any = None
-) -> Any:
-    return _insight_call(auth, "get_weekly_best_sleep", username, api_config, daily_date)
+def _dated_macro(method: str) -> Callable[..., Any]:
+    def macro(auth: AuthHandlerBase, daily_date: str, username: str | None = None, api_config: Any = None) -> Any:
+        return _insight_call(auth, method, username, api_config, daily_date)
+
+    return _insight_macro(method, macro)
 
 
-@require_insight_access
-def get_weekly_worst_sleep(
-    auth: AuthHandlerBase, daily_date: str, username: str | None = None, api_config: Any = None
-) -> Any:
-    return _insight_call(auth, "get_weekly_worst_sleep", username, api_config, daily_date)
+get_weekly_best_sleep = _dated_macro("get_weekly_best_sleep")
+get_weekly_worst_sleep = _dated_macro("get_weekly_worst_sleep")
 
 
 @require_insight_access
 def get_first_day_of_the_week(auth: AuthHandlerBase, username: str | None = None, api_config: Any = None) -> Any:
+    """The user's first day of the week (3.8).
+
+    Errors: as every insight macro (module docstring).
+    """
     return _insight_call(auth, "get_first_day_of_the_week", username, api_config)
 
 
@@ -498,6 +518,10 @@ def get_first_day_of_the_week(auth: AuthHandlerBase, username: str | None = None
 def set_first_day_of_the_week(
     auth: AuthHandlerBase, first_day_of_week: Any, username: str | None = None, api_config: Any = None
 ) -> Any:
+    """Set the user's first day of the week (3.8).
+
+    Errors: as every insight macro (module docstring).
+    """
     return _insight_call(auth, "set_first_day_of_the_week", username, api_config, first_day_of_week)
 
 
@@ -505,9 +529,7 @@ def _calendar_macro(method: str) -> Callable[..., Any]:
     def macro(auth: AuthHandlerBase, todays_date: str, username: str | None = None, api_config: Any = None) -> Any:
         return _insight_call(auth, method, username, api_config, todays_date)
 
-    macro.__name__ = macro.__qualname__ = method
-    macro.__doc__ = f"``Insight_User_Handler.{method}`` (3.8)."
-    return require_insight_access(macro)
+    return _insight_macro(method, macro)
 
 
 get_calendar_stress_graph = _calendar_macro("get_calendar_stress_graph")
@@ -606,11 +628,15 @@ def init_HIA_client(  # noqa: N802 - official name
     Raises:
         AuthenticationError, SocketConnectionError, ConnectionError: login or connection failed.
     """
-    auth = Auth_AS_User_Handler(hia_config, api_config)
-    auth.login()
     sensor_info = generate_sensor_info(config, hia_config, use_local_timestamp)
-    client = HIA_Client(auth, sensor_info)
-    client.connect()
+    auth = Auth_AS_User_Handler(hia_config, api_config)
+    try:
+        auth.login()
+        client = HIA_Client(auth, sensor_info)
+        client.connect()
+    except BaseException:
+        auth.close()  # no leaked connection pool when login/connect fails
+        raise
     return client, sensor_info
 
 
@@ -675,9 +701,13 @@ def send_datafile_to_neurospeed(
         }
     }
     auth = Auth_AS_User_Handler(hia_config, api_config)
-    auth.login()
-    client = HIA_Client(auth, sensor)
-    client.connect()
+    try:
+        auth.login()
+        client = HIA_Client(auth, sensor)
+        client.connect()
+    except BaseException:
+        auth.close()
+        raise
     starts = range(0, n_samples, window)
     show = _stderr_is_tty() if progress is None else progress
     if show:
@@ -700,6 +730,8 @@ def send_datafile_to_neurospeed(
             if sleep_time:
                 time.sleep(sleep_time)
     finally:
-        client.disconnect()
-        auth.close()
+        try:
+            client.disconnect()
+        finally:
+            auth.close()
     return n_samples

@@ -95,4 +95,5 @@ class HttpService:
         return self.set_headers(self._auth.get_access_token())
 
     def set_headers(self, access_token: str | None) -> dict[str, str]:
+        """``{"Authorization": "Bearer <access_token>"}``, or ``{}`` without a token (2.5)."""
         return {"Authorization": f"Bearer {access_token}"} if access_token else {}
