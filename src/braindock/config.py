@@ -8,6 +8,15 @@ environment, which wins over the default.
 | data dir   | ``./braindock-data`` | ``BRAINDOCK_DATA_DIR`` | ``--data-dir`` |
 | host       | ``127.0.0.1``      | ``BRAINDOCK_HOST``     | ``--host``     |
 | port       | ``8420``           | ``BRAINDOCK_PORT``     | ``--port``     |
+
+Security settings (environment only):
+
+| setting | default | environment |
+|---|---|---|
+| failed logins per account | 10 | ``BRAINDOCK_LOGIN_FAILURES_PER_ACCOUNT`` |
+| failed logins per client IP | 100 | ``BRAINDOCK_LOGIN_FAILURES_PER_IP`` |
+| window of those counts | 900 s | ``BRAINDOCK_LOGIN_WINDOW_S`` |
+| NeuroSpeed exporter download link lifetime | 600 s | ``BRAINDOCK_EXPORT_LINK_TTL_S`` |
 """
 
 from __future__ import annotations
@@ -19,6 +28,28 @@ from pathlib import Path
 DEFAULT_DATA_DIR = "./braindock-data"
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8420
+DEFAULT_LOGIN_FAILURES_PER_ACCOUNT = 10
+DEFAULT_LOGIN_FAILURES_PER_IP = 100
+DEFAULT_LOGIN_WINDOW_S = 900.0
+DEFAULT_EXPORT_LINK_TTL_S = 600
+
+
+def _env_number(name: str, default: float, kind: type = int) -> float:
+    """``kind(os.environ[name])`` when set, else ``default``.
+
+    Raises:
+        ValueError: the variable is set but not a positive number (named in the message).
+    """
+    raw = os.environ.get(name)
+    if raw is None or not raw.strip():
+        return default
+    try:
+        value = kind(raw)
+    except ValueError:
+        raise ValueError(f"{name}: {raw!r} is not a number") from None
+    if value <= 0:
+        raise ValueError(f"{name}: must be positive, got {raw!r}")
+    return value
 
 
 @dataclass(frozen=True)
@@ -30,11 +61,20 @@ class Settings:
             (one DuckDB file per memory base). Created on first use.
         host: interface the HTTP server binds to.
         port: TCP port the HTTP server binds to.
+        login_failures_per_account: failed password logins of one account inside ``login_window_s``
+            before its logins answer 429.
+        login_failures_per_ip: failed password logins from one client IP inside the window before 429.
+        login_window_s: sliding window of the failed-login counts, seconds.
+        export_link_ttl_s: lifetime of NeuroSpeed exporter download links, seconds.
     """
 
     data_dir: Path
     host: str = DEFAULT_HOST
     port: int = DEFAULT_PORT
+    login_failures_per_account: int = DEFAULT_LOGIN_FAILURES_PER_ACCOUNT
+    login_failures_per_ip: int = DEFAULT_LOGIN_FAILURES_PER_IP
+    login_window_s: float = DEFAULT_LOGIN_WINDOW_S
+    export_link_ttl_s: int = DEFAULT_EXPORT_LINK_TTL_S
 
     @classmethod
     def load(cls, data_dir: str | Path | None = None, host: str | None = None, port: int | None = None) -> Settings:
@@ -42,7 +82,17 @@ class Settings:
         resolved_dir = data_dir or os.environ.get("BRAINDOCK_DATA_DIR") or DEFAULT_DATA_DIR
         resolved_host = host or os.environ.get("BRAINDOCK_HOST") or DEFAULT_HOST
         resolved_port = port or int(os.environ.get("BRAINDOCK_PORT") or DEFAULT_PORT)
-        return cls(data_dir=Path(resolved_dir).resolve(), host=resolved_host, port=resolved_port)
+        return cls(
+            data_dir=Path(resolved_dir).resolve(),
+            host=resolved_host,
+            port=resolved_port,
+            login_failures_per_account=int(
+                _env_number("BRAINDOCK_LOGIN_FAILURES_PER_ACCOUNT", DEFAULT_LOGIN_FAILURES_PER_ACCOUNT)
+            ),
+            login_failures_per_ip=int(_env_number("BRAINDOCK_LOGIN_FAILURES_PER_IP", DEFAULT_LOGIN_FAILURES_PER_IP)),
+            login_window_s=float(_env_number("BRAINDOCK_LOGIN_WINDOW_S", DEFAULT_LOGIN_WINDOW_S, float)),
+            export_link_ttl_s=int(_env_number("BRAINDOCK_EXPORT_LINK_TTL_S", DEFAULT_EXPORT_LINK_TTL_S)),
+        )
 
     @property
     def database_path(self) -> Path:

@@ -5,12 +5,25 @@ Wire facts: ``shared/reference/braincube.md``. Paths follow the normal layout
 placeholder in the path of ``braincube_base_url`` (1.5).
 """
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Depends, Request
 
 from braindock.server.braincube import authoring, braindata, entities, sso
+from braindock.server.identity.requests import authenticate_request
+
+
+def require_braincube_scope(request: Request) -> None:
+    """Authenticate before anything else: FastAPI runs router dependencies before it validates bodies, so
+    a caller without valid ``BRAINCUBE`` credentials gets 401/403 and never learns how the body is checked.
+
+    Raises:
+        Unauthorized: missing, invalid, expired or revoked token (401). Forbidden: no BRAINCUBE scope (403).
+    """
+    authenticate_request(request, "BRAINCUBE")
+
 
 router = APIRouter()
 router.include_router(sso.router)
-router.include_router(entities.router)
-router.include_router(authoring.router)
-router.include_router(braindata.router)
+guarded = [Depends(require_braincube_scope)]
+router.include_router(entities.router, dependencies=guarded)
+router.include_router(authoring.router, dependencies=guarded)
+router.include_router(braindata.router, dependencies=guarded)

@@ -15,7 +15,7 @@ from fastapi import APIRouter, Request
 
 from braindock.server.braincube.access import accessible_braincubes
 from braindock.server.braincube.serialise import access_element
-from braindock.server.errors import Unauthorized
+from braindock.server.errors import Forbidden, Unauthorized
 from braindock.server.identity.requests import authenticate_request
 from braindock.server.identity.tokens import SESSION_LIFETIME, issue_token
 from braindock.server.storage.models import Account
@@ -35,12 +35,30 @@ def user_me(request: Request) -> dict[str, Any]:
         }
 
 
+#: A token must carry one of these to open a Braincube session.
+EXCHANGE_SCOPES = ("BRAINCUBE", "SSO_READ")
+
+
 def _exchange(request: Request) -> dict[str, Any]:
+    """Open a session for the personal access token in ``Authorization: Bearer``.
+
+    Only personal access tokens are exchanged (a session token cannot renew itself past its expiry), and only
+    those with the ``BRAINCUBE`` or ``SSO_READ`` scope; the session gets the token's scopes.
+
+    Raises:
+        Unauthorized: no bearer token, or not a valid, unrevoked, unexpired personal access token (401).
+        Forbidden: the token has neither Braincube scope (403).
+    """
     scheme, _, bearer = request.headers.get("authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not bearer.strip():
         raise Unauthorized("send the OAuth2 token as 'Authorization: Bearer <token>'")
-    caller = authenticate_request(request)
     services = request.app.state.services
+    with services.database.session() as session:
+        caller = services.verifier.verify(session, bearer.strip(), ("pat",))
+    if caller is None:
+        raise Unauthorized("invalid, expired or revoked personal access token")
+    if not any(caller.has_scope(scope) for scope in EXCHANGE_SCOPES):
+        raise Forbidden(f"token lacks the {' or '.join(EXCHANGE_SCOPES)} scope")
     with services.database.session() as session:
         account = session.get(Account, caller.account_id)
         _, token = issue_token(session, account, sorted(caller.scopes), kind="session", lifetime=SESSION_LIFETIME)

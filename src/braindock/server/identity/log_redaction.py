@@ -1,0 +1,77 @@
+"""Keep credentials out of the server log, whatever protocol or client put them where.
+
+Clients sometimes put credentials into URLs (NeuroSpeed room listeners send ``jwt_token`` in the query string,
+exporter download links carry a ``signature``, a misconfigured script may append ``?token=<PAT>``), and uvicorn
+prints every request line. :class:`RedactCredentials` rewrites each log record before it is written:
+
+* braindock tokens ``bd_p<id>_<secret>`` / ``bd_s<id>_<secret>`` keep their public id (useful to find the
+  token with ``braindock token list``) and lose the secret: ``bd_p0123456789ab_REDACTED``;
+* anything shaped like a JWT (``eyJ….….…``) becomes ``REDACTED-JWT``;
+* the values of query or form parameters with credential names (:data:`SECRET_PARAMETERS`) become
+  ``REDACTED``.
+
+:func:`install` attaches the filter to uvicorn's and braindock's loggers and to the handlers of the root
+logger, so records that propagate from child loggers are covered too. Passwords only ever travel in request
+bodies, which braindock never logs.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+
+#: Query/form parameter names whose values are credentials.
+SECRET_PARAMETERS = (
+    "password",
+    "token",
+    "access_token",
+    "refresh_token",
+    "refreshToken",
+    "jwt_token",
+    "jwt_refresh_token",
+    "api_key",
+    "apikey",
+    "signature",
+    "device_code",
+    "code",
+)
+_BRAINDOCK_TOKEN = re.compile(r"\b(bd_[ps][0-9a-f]{12})_[A-Za-z0-9_\-]+")
+_JWT = re.compile(r"\beyJ[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]*")
+_PARAMETER = re.compile(r"(?i)([?&;\s](?:" + "|".join(map(re.escape, SECRET_PARAMETERS)) + r")=)[^&\s\"']*")
+LOGGERS = ("uvicorn.access", "uvicorn.error", "uvicorn", "braindock")
+
+
+def redact(text: str) -> str:
+    """``text`` with braindock tokens, JWTs and credential parameters replaced (see the module docstring)."""
+    text = _BRAINDOCK_TOKEN.sub(r"\1_REDACTED", text)
+    text = _JWT.sub("REDACTED-JWT", text)
+    return _PARAMETER.sub(r"\1REDACTED", text)
+
+
+class RedactCredentials(logging.Filter):
+    """Rewrites a record's message and string arguments through :func:`redact`; never drops a record."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.msg, str):
+            record.msg = redact(record.msg)
+        if isinstance(record.args, tuple):
+            record.args = tuple(redact(arg) if isinstance(arg, str) else arg for arg in record.args)
+        elif isinstance(record.args, dict):
+            record.args = {key: redact(v) if isinstance(v, str) else v for key, v in record.args.items()}
+        return True
+
+
+def _add(target: logging.Logger | logging.Handler) -> None:
+    if not any(isinstance(existing, RedactCredentials) for existing in target.filters):
+        target.addFilter(RedactCredentials())
+
+
+def install() -> None:
+    """Attach :class:`RedactCredentials` to :data:`LOGGERS`, their handlers and the root handlers (idempotent)."""
+    for name in LOGGERS:
+        logger = logging.getLogger(name)
+        _add(logger)
+        for handler in logger.handlers:
+            _add(handler)
+    for handler in logging.getLogger().handlers:
+        _add(handler)

@@ -1,0 +1,242 @@
+"""Failed-login limits for every password login of the three protocols, as one ASGI middleware.
+
+The middleware watches the ``POST`` requests of the password login endpoints (:data:`LOGIN_PATHS`), reads
+the account the body names (JSON or form), lets the request through, and counts it as a failure when the
+answer is ``400``, ``401`` or ``403``. A successful login clears the account's failures.
+
+Before a login runs, the client is refused with ``429 Too Many Requests`` and a ``Retry-After`` header (whole
+seconds until the oldest failure leaves the window) when, inside the sliding window:
+
+* the named account has :attr:`LoginLimits.per_account` failures (guessing one account's password, from
+  anywhere), or
+* the client IP has :attr:`LoginLimits.per_ip` failures (one client trying many accounts).
+
+Accounts are keyed by what the protocols log in with: an e-mail (Braincube/BrainSTEM accounts and NeuroSpeed
+customers share the identity, so their failures add up) or a NeuroSpeed ``account_id`` + ``username``.
+The body's password is never kept or logged. The counters live in memory: they are per server process and
+start empty after a restart. Braincube has no password login (its OAuth2 exchange takes a personal access
+token), so it needs no entry.
+
+The brainstem/ and neurospeed/ routers are not changed: the limits apply from the outside, by path.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import threading
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import parse_qs
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+#: Password login endpoints (with and without the trailing slash BrainSTEM accepts) → how their body names
+#: the account. NeuroSpeed: ``neurospeed.md`` 2.2/2.3; BrainSTEM: ``brainstem.md`` 2.2-2.4.
+LOGIN_PATHS: dict[str, str] = {
+    "/api/auth/login": "email",  # NeuroSpeed customer
+    "/api/users/login": "neurospeed_user",  # NeuroSpeed user: account_id + username
+    "/api/token": "email",  # BrainSTEM client 0.2.0 (username = e-mail)
+    "/api/auth/token": "email",  # BrainSTEM 2025 documentation form
+    "/account/authorize": "email",  # BrainSTEM device-login approval page (HTML form)
+}
+#: Answers that count as a failed attempt.
+FAILURE_STATUSES = frozenset({400, 401, 403})
+#: Bodies larger than this are not parsed for an account name (logins are tiny); the IP limit still applies.
+MAX_PARSED_BODY = 64 * 1024
+
+
+@dataclass(frozen=True)
+class LoginLimits:
+    """Failed-login allowances inside a sliding window.
+
+    Attributes:
+        per_account: failures of one account before its logins answer 429.
+        per_ip: failures from one client IP before its logins answer 429.
+        window_s: length of the sliding window in seconds.
+    """
+
+    per_account: int = 10
+    per_ip: int = 100
+    window_s: float = 900.0
+
+
+class FailureLog:
+    """Timestamps of recent failures per key, pruned to a sliding window; thread-safe, bounded in size.
+
+    Args:
+        window_s: window length in seconds.
+        clock: monotonic clock in seconds (injectable for tests of the class itself).
+        max_keys: when exceeded, the keys whose newest failure is oldest are forgotten first.
+    """
+
+    def __init__(self, window_s: float, clock: Callable[[], float] = time.monotonic, max_keys: int = 100_000) -> None:
+        self._window = window_s
+        self._clock = clock
+        self._max_keys = max_keys
+        self._failures: dict[str, deque[float]] = {}
+        self._lock = threading.Lock()
+
+    def _recent(self, key: str, now: float) -> deque[float] | None:
+        times = self._failures.get(key)
+        if times is None:
+            return None
+        while times and times[0] <= now - self._window:
+            times.popleft()
+        if not times:
+            del self._failures[key]
+            return None
+        return times
+
+    def retry_after(self, key: str, limit: int) -> int | None:
+        """Seconds to wait (≥ 1) when ``key`` has ``limit`` failures in the window, else ``None``."""
+        now = self._clock()
+        with self._lock:
+            times = self._recent(key, now)
+            if times is None or len(times) < limit:
+                return None
+            # The wait ends when enough failures have left the window to allow one more attempt.
+            blocking = times[len(times) - limit]
+            return max(1, math.ceil(blocking + self._window - now))
+
+    def add(self, key: str) -> None:
+        """Record one failure of ``key`` now."""
+        now = self._clock()
+        with self._lock:
+            times = self._recent(key, now)
+            if times is None:
+                if len(self._failures) >= self._max_keys:
+                    self._forget_oldest()
+                times = self._failures[key] = deque()
+            times.append(now)
+
+    def clear(self, key: str) -> None:
+        """Forget every failure of ``key``."""
+        with self._lock:
+            self._failures.pop(key, None)
+
+    def _forget_oldest(self) -> None:
+        by_age = sorted(self._failures, key=lambda k: self._failures[k][-1] if self._failures[k] else 0.0)
+        for key in by_age[: max(1, len(by_age) // 10)]:
+            del self._failures[key]
+
+
+def account_key(kind: str, body: bytes, content_type: str) -> str | None:
+    """The account a login body names, normalised (``email:<lower-case>`` or ``nsuser:<id>/<name>``)."""
+    fields = _fields(body, content_type)
+    if kind == "neurospeed_user":
+        tenant, username = fields.get("account_id"), fields.get("username")
+        if isinstance(tenant, str | int) and isinstance(username, str) and username:
+            return f"nsuser:{str(tenant).strip()}/{username.strip().lower()}"
+        return None
+    email = fields.get("email") or fields.get("username")
+    return f"email:{email.strip().lower()}" if isinstance(email, str) and email.strip() else None
+
+
+def _fields(body: bytes, content_type: str) -> dict[str, Any]:
+    if not body.strip() or len(body) > MAX_PARSED_BODY:
+        return {}
+    if "application/x-www-form-urlencoded" in content_type:
+        parsed = parse_qs(body.decode("utf-8", "replace"))
+        return {key: values[0] for key, values in parsed.items() if values}
+    try:
+        data = json.loads(body)
+    except ValueError:
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+class LoginLimitMiddleware:
+    """ASGI middleware applying :class:`LoginLimits` to the :data:`LOGIN_PATHS` (see the module docstring)."""
+
+    def __init__(self, app: ASGIApp, limits: LoginLimits | None = None) -> None:
+        self.app = app
+        self.limits = limits or LoginLimits()
+        self.accounts = FailureLog(self.limits.window_s)
+        self.ips = FailureLog(self.limits.window_s)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        kind = LOGIN_PATHS.get(scope.get("path", "").rstrip("/")) if scope["type"] == "http" else None
+        if kind is None or scope.get("method") != "POST":
+            await self.app(scope, receive, send)
+            return
+        body, replay = await _buffer(receive)
+        headers = {key.decode("latin-1").lower(): value.decode("latin-1") for key, value in scope.get("headers", [])}
+        account = account_key(kind, body, headers.get("content-type", ""))
+        client = scope.get("client")
+        ip_key = f"ip:{client[0] if client else 'unknown'}"
+
+        waits = [self.ips.retry_after(ip_key, self.limits.per_ip)]
+        if account is not None:
+            waits.append(self.accounts.retry_after(account, self.limits.per_account))
+        wait = max((w for w in waits if w is not None), default=None)
+        if wait is not None:
+            await _too_many(send, wait)
+            return
+
+        status: list[int] = []
+
+        async def watch(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                status.append(message["status"])
+            await send(message)
+
+        await self.app(scope, replay, watch)
+        if status and status[0] in FAILURE_STATUSES:
+            self.ips.add(ip_key)
+            if account is not None:
+                self.accounts.add(account)
+        elif status and 200 <= status[0] < 300 and account is not None:
+            self.accounts.clear(account)
+
+
+async def _buffer(receive: Receive) -> tuple[bytes, Receive]:
+    """Read the whole request body and return it with a ``receive`` that replays it to the app."""
+    chunks: list[bytes] = []
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            # The client went away; hand the app the disconnect.
+            async def gone(final: Message = message) -> Message:
+                return final
+
+            return b"", gone
+        chunks.append(message.get("body", b""))
+        if not message.get("more_body", False):
+            break
+    body = b"".join(chunks)
+    sent = False
+
+    async def replay() -> Message:
+        nonlocal sent
+        if not sent:
+            sent = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await receive()
+
+    return body, replay
+
+
+async def _too_many(send: Send, retry_after: int) -> None:
+    payload = json.dumps(
+        {
+            "error": "too_many_requests",
+            "message": f"too many failed logins; retry after {retry_after} seconds",
+            "retry_after": retry_after,
+        }
+    ).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 429,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(payload)).encode()),
+                (b"retry-after", str(retry_after).encode()),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": payload})
