@@ -35,11 +35,6 @@ from tests.conftest import RunningServer, make_process_frame
 from tests.neurospeed.conftest import new_customer
 
 EXAMPLES = int(os.environ.get("BRAINDOCK_FUZZ_EXAMPLES", "60"))
-INT64 = 2**63
-#: Finding F4 (/tmp/security-findings/F4-neurospeed-huge-ids-500.md): ids beyond 64 bits reach SQLite and
-#: answer 500. Until the fix lands, such answers are recorded here instead of failing the fuzzer; the strict
-#: xfail :func:`test_ids_beyond_64_bits_are_4xx` keeps the defect visible.
-KNOWN_F4: list[str] = []
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 CASES: dict[str, int] = {}
 
@@ -110,27 +105,9 @@ def test_api_conforms_to_its_document(case: schemathesis.Case, target: FuzzTarge
     CASES[key] = CASES.get(key, 0) + 1
     headers = {**(case.headers or {}), **_headers(target, case)}
     response = case.call(base_url=target.server.url, headers=headers)
-    if response.status_code == 500 and case.path.startswith("/api/") and _has_huge_int([case.body, case.query]):
-        KNOWN_F4.append(key)
-        return
     case.validate_response(response, checks=CHECKS)
 
 
-def _has_huge_int(value: object) -> bool:
-    if isinstance(value, bool):
-        return False
-    if isinstance(value, int):
-        return not -INT64 <= value < INT64
-    if isinstance(value, str):
-        return value.lstrip("-").isdigit() and not -INT64 <= int(value) < INT64
-    if isinstance(value, dict):
-        return any(_has_huge_int(v) for v in value.values())
-    if isinstance(value, list | tuple):
-        return any(_has_huge_int(v) for v in value)
-    return False
-
-
-@pytest.mark.xfail(strict=True, reason="F4: NeuroSpeed ids beyond 64 bits answer 500 (neurospeed/ owner)")
 def test_ids_beyond_64_bits_are_4xx(target: FuzzTarget) -> None:
     huge = 2**70
     api = httpx.Client(base_url=target.server.url, headers={"Authorization": f"Bearer {target.jwt}"}, timeout=60)

@@ -589,33 +589,10 @@ def test_socket_paths_refuse_foreign_identities(tenants: Tenants, path: str) -> 
 
 # -- authentication comes before input validation ------------------------------------------------------------
 
-#: Finding F3 (/tmp/security-findings/F3-neurospeed-validation-before-auth.md): these NeuroSpeed routes check
-#: the body before the credentials, so an anonymous caller gets 400/413 instead of 401.
-VALIDATES_FIRST = {
-    ("POST", "/api/gateway/recorder"),
-    ("POST", "/api/gateway/ssr/downlink"),
-    ("POST", "/api/gateway/ssr/stream_state"),
-    ("POST", "/api/users/settings/insights/weekly_first_day_of_week"),
-    # insights with a required field besides the nullable local_timezone
-    *(
-        ("POST", f"/api/users/settings/insights/{name}")
-        for name, f in POST_FIELDS.items()
-        if set(f) - {"local_timezone"}
-    ),
-}
 WRITES = [key for key in sorted(RULES) if key[0] in ("POST", "PUT", "PATCH")]
 
 
-@pytest.mark.parametrize(
-    ("method", "path"),
-    [
-        pytest.param(*key, marks=pytest.mark.xfail(strict=True, reason="F3: NeuroSpeed validates before auth"))
-        if key in VALIDATES_FIRST
-        else key
-        for key in WRITES
-    ],
-    ids=[f"{m} {p}" for m, p in WRITES],
-)
+@pytest.mark.parametrize(("method", "path"), WRITES, ids=[f"{m} {p}" for m, p in WRITES])
 def test_anonymous_malformed_bodies_get_401(tenants: Tenants, method: str, path: str) -> None:
     """Without credentials every write answers 401 whatever the (well-formed) body: nobody learns how input is
     checked. (A JSON syntax error is refused by the framework before any route runs; it reveals nothing.)"""

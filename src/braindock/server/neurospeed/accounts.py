@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session
 from braindock.server.identity.accounts import authenticate, normalise_email
 from braindock.server.identity.passwords import hash_secret, verify_secret
 from braindock.server.neurospeed.errors import NsBadRequest, NsConflict, NsNotFound
+from braindock.server.neurospeed.http import parse_id
 from braindock.server.storage.models import Account
 from braindock.server.storage.neurospeed_models import NsCustomer, NsUser
 
@@ -141,12 +142,9 @@ def get_user_by_id(session: Session, customer: NsCustomer, user_id: Any) -> NsUs
 
     Raises:
         NsBadRequest: ``user_id`` is not an integer (400).
-        NsNotFound: no such user in this customer (404).
+        NsNotFound: no such user in this customer, or an id outside 1..2**63-1 (404).
     """
-    try:
-        numeric = int(str(user_id))
-    except ValueError:
-        raise NsBadRequest(f"id must be an integer, not {user_id!r}") from None
+    numeric = parse_id(user_id, "id")
     user = session.get(NsUser, numeric)
     if user is None or user.customer_id != customer.id:
         raise NsNotFound(f"user {numeric} not found")

@@ -1,4 +1,4 @@
-"""Shared pieces of the NeuroSpeed HTTP routes: body parsing, bearer authentication, pager.
+"""Shared pieces of the NeuroSpeed HTTP routes: body parsing, bearer authentication, id parsing, pager.
 
 ``shared/reference/neurospeed.md`` 2.5-2.7, 3.0: POST bodies are JSON from client 2.3.5 and form-encoded
 from older clients, PUT bodies are form-encoded; both encodings are accepted everywhere (D30).
@@ -15,10 +15,14 @@ from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
 from braindock.server.neurospeed.auth import Principal
-from braindock.server.neurospeed.errors import NsBadRequest, NsForbidden, NsUnauthorized
+from braindock.server.neurospeed.errors import NsBadRequest, NsForbidden, NsNotFound, NsUnauthorized
 
 MAX_PAGE_SIZE = 100
 DEFAULT_PAGE_SIZE = 50
+#: Largest id a database record can have (SQLite ``INTEGER`` is a signed 64-bit integer).
+INT64_MAX = 2**63 - 1
+#: Largest ``pager.page_number``: beyond it the row offset would not fit a 64-bit integer.
+MAX_PAGE_NUMBER = INT64_MAX // MAX_PAGE_SIZE
 
 
 async def read_body(request: Request) -> dict[str, Any]:
@@ -49,6 +53,48 @@ def bearer(request: Request) -> str | None:
     return value.strip() if scheme.lower() == "bearer" and value.strip() else None
 
 
+def require_token(request: Request) -> None:
+    """Router dependency of every non-public NeuroSpeed HTTP route: credentials are checked before the body.
+
+    FastAPI runs it before the handler, so an anonymous or expired caller gets the 401 the official client
+    parses (``{"message": "Unauthorized"}``, ``neurospeed.md`` 2.6) whatever the body, and never learns how input
+    is validated. Customer and user tokens both pass; the handler's :func:`authenticate` checks the role (403).
+
+    Raises:
+        NsUnauthorized: no, invalid or expired access token (401).
+    """
+    with request.app.state.services.database.session() as session:
+        if request.app.state.neurospeed.tokens.principal(session, bearer(request)) is None:
+            raise NsUnauthorized()
+
+
+def parse_id(value: Any, name: str = "id") -> int:
+    """A database id from a request value: an int or a numeric string (``neurospeed.md`` 3.0).
+
+    Every id taken from a request (path, query or body) goes through here before it reaches the database, so a
+    value the SQLite driver cannot bind (beyond 64 bits) never turns into a 500.
+
+    Raises:
+        NsBadRequest: missing or not an integer, e.g. ``"abc"``, ``"1.5"``, ``True`` (400, names ``name``).
+        NsNotFound: an integer outside ``1..2**63-1``: no record can have it (404).
+    """
+    if isinstance(value, bool) or value is None:
+        raise NsBadRequest(f"{name} must be an integer, not {value!r}")
+    try:
+        number = int(str(value).strip())
+    except ValueError:  # also strings beyond Python's int conversion digit limit
+        raise NsBadRequest(f"{name} must be an integer, not {_short(value)}") from None
+    if not 1 <= number <= INT64_MAX:
+        raise NsNotFound(f"{name} {_short(number)} not found")
+    return number
+
+
+def _short(value: Any) -> str:
+    """``repr(value)`` cut to 40 characters, for error messages about arbitrary request values."""
+    text = repr(value)
+    return text if len(text) <= 40 else f"{text[:37]}..."
+
+
 def authenticate(request: Request, session: Session, customer_only: bool = True) -> Principal:
     """The principal of the request's access token.
 
@@ -68,7 +114,8 @@ def pager_request(body: dict[str, Any]) -> tuple[int, int]:
     """``(page_number, page_size)`` from ``{"pager": {...}}``: 1-based, default 50, max 100 (3.0, D28).
 
     Raises:
-        NsBadRequest: non-integer or out-of-range values (400).
+        NsBadRequest: non-integer or out-of-range values (400), including a page number whose row offset would
+            not fit a 64-bit integer.
     """
     pager = body.get("pager") or {}
     if not isinstance(pager, dict):
@@ -76,10 +123,10 @@ def pager_request(body: dict[str, Any]) -> tuple[int, int]:
     try:
         number = int(pager.get("page_number", 1))
         size = int(pager.get("page_size", DEFAULT_PAGE_SIZE))
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # OverflowError: JSON 1e400 is an infinite float
         raise NsBadRequest("pager.page_number and pager.page_size must be integers") from None
-    if number < 1 or not 1 <= size <= MAX_PAGE_SIZE:
-        raise NsBadRequest(f"pager.page_number must be >= 1 and pager.page_size 1..{MAX_PAGE_SIZE}")
+    if not 1 <= number <= MAX_PAGE_NUMBER or not 1 <= size <= MAX_PAGE_SIZE:
+        raise NsBadRequest(f"pager.page_number must be 1..{MAX_PAGE_NUMBER} and pager.page_size 1..{MAX_PAGE_SIZE}")
     return number, size
 
 

@@ -38,6 +38,7 @@ from sqlalchemy.orm import Session
 
 from braindock.server.neurospeed.accounts import iso
 from braindock.server.neurospeed.errors import NsBadRequest, NsConflict, NsNotFound
+from braindock.server.neurospeed.http import parse_id
 from braindock.server.neurospeed.recording_store import (
     PacketFile,
     Stats,
@@ -61,18 +62,6 @@ STATUSES = ("resource_pending", "pending", "recording", "paused", "stopped")
 #: Identity columns of every export, in this order (5.5).
 IDENTITY_COLUMNS = ["timestamp", "packets_counter", "stream_id", "device_type", "hia_id"]
 LABEL_COLUMNS = ["packet_labels", "onetime_labels"]
-
-
-def parse_id(value: Any, name: str) -> int:
-    """An id given as int or numeric string (3.0).
-
-    Raises:
-        NsBadRequest: missing or not an integer (400).
-    """
-    try:
-        return int(str(value).strip())
-    except (TypeError, ValueError):
-        raise NsBadRequest(f"{name} must be an integer id, not {value!r}") from None
 
 
 def channel_columns(sensors: dict[str, dict[str, Any]], stream_ids: list[str]) -> list[tuple[str, str, int]]:
@@ -293,7 +282,8 @@ class Recorders:
         """The recorder ``recorder_id`` of one of ``customer``'s users, with its username (deleted ones too).
 
         Raises:
-            NsBadRequest: not an integer id. NsNotFound: no such recorder for this customer (404).
+            NsBadRequest: not an integer id (400). NsNotFound: no such recorder for this customer, or an id
+                outside 1..2**63-1 (404).
         """
         rid = parse_id(recorder_id, "id")
         found = db.execute(

@@ -16,15 +16,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import FileResponse
 from starlette.concurrency import run_in_threadpool
 
 from braindock.server.neurospeed.errors import NsBadRequest
 from braindock.server.neurospeed.exporter import Exporters, exporter_json
-from braindock.server.neurospeed.http import authenticate, customer_page, read_body
+from braindock.server.neurospeed.http import authenticate, customer_page, read_body, require_token
 
 router = APIRouter(prefix="/api/gateway", tags=["neurospeed: exporter"])
+#: Every route but the signed download link checks the access token before anything else (2.6, 5.3).
+TOKEN = [Depends(require_token)]
 
 
 def _exporters(request: Request) -> Exporters:
@@ -42,7 +44,9 @@ def _exporter_id(request: Request) -> str:
     return value
 
 
-@router.get("/exporter/url", summary="Signed download link of an exported exporter: query exporter_id")
+@router.get(
+    "/exporter/url", summary="Signed download link of an exported exporter: query exporter_id", dependencies=TOKEN
+)
 async def exporter_url(request: Request) -> dict[str, str]:
     exporter_id = _exporter_id(request)
 
@@ -64,12 +68,16 @@ async def download(request: Request, exporter_id: str, file_name: str) -> FileRe
     return FileResponse(path, media_type="text/csv", filename=path.name)
 
 
-@router.post("/exporter/list", summary="Page of the customer's exporters; filters.username honoured")
+@router.post(
+    "/exporter/list", summary="Page of the customer's exporters; filters.username honoured", dependencies=TOKEN
+)
 async def list_exporters(request: Request) -> dict[str, Any]:
     return await customer_page(request, _exporters(request).list)
 
 
-@router.post("/exporter", status_code=201, summary="Export a recorder to CSV: {recorder_id, exporter_config}")
+@router.post(
+    "/exporter", status_code=201, summary="Export a recorder to CSV: {recorder_id, exporter_config}", dependencies=TOKEN
+)
 async def create_exporter(request: Request) -> dict[str, Any]:
     body = await read_body(request)
 
@@ -85,7 +93,7 @@ async def create_exporter(request: Request) -> dict[str, Any]:
     return answer
 
 
-@router.delete("/exporter", summary="Delete an exporter and its file: query exporter_id")
+@router.delete("/exporter", summary="Delete an exporter and its file: query exporter_id", dependencies=TOKEN)
 async def delete_exporter(request: Request) -> bool:
     exporter_id = _exporter_id(request)
 
@@ -99,7 +107,7 @@ async def delete_exporter(request: Request) -> bool:
     return await run_in_threadpool(run)
 
 
-@router.get("/exporter/{exporter_id}", summary="One exporter of the customer (status, file_size)")
+@router.get("/exporter/{exporter_id}", summary="One exporter of the customer (status, file_size)", dependencies=TOKEN)
 async def get_exporter(request: Request, exporter_id: str) -> dict[str, Any]:
     def run() -> dict[str, Any]:
         with _database(request).session() as session:

@@ -13,17 +13,17 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from sqlalchemy import func, select
 from starlette.concurrency import run_in_threadpool
 
 from braindock.server.neurospeed.accounts import iso
 from braindock.server.neurospeed.errors import NsBadRequest
-from braindock.server.neurospeed.http import authenticate, pager_request, pager_response, read_body
+from braindock.server.neurospeed.http import authenticate, pager_request, pager_response, read_body, require_token
 from braindock.server.storage.models import utcnow
 from braindock.server.storage.neurospeed_models import NsHiaConnection, NsUser
 
-router = APIRouter(prefix="/api/gateway", tags=["neurospeed: gateway"])
+router = APIRouter(prefix="/api/gateway", tags=["neurospeed: gateway"], dependencies=[Depends(require_token)])
 
 
 @router.get("/users/connected", summary="Users of the customer with at least one HIA connected")

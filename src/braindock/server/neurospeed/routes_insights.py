@@ -19,14 +19,16 @@ import re
 from datetime import date
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from starlette.concurrency import run_in_threadpool
 
 from braindock.server.neurospeed import accounts
 from braindock.server.neurospeed.errors import NsBadRequest, NsError, NsNotFound
-from braindock.server.neurospeed.http import authenticate, read_body
+from braindock.server.neurospeed.http import authenticate, read_body, require_token
 
-router = APIRouter(prefix="/api/users/settings/insights", tags=["neurospeed: insights"])
+router = APIRouter(
+    prefix="/api/users/settings/insights", tags=["neurospeed: insights"], dependencies=[Depends(require_token)]
+)
 
 BOUNDARIES = ("hour", "day", "week", "month")
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")

@@ -14,15 +14,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from starlette.concurrency import run_in_threadpool
 
 from braindock.server.neurospeed import accounts
 from braindock.server.neurospeed.errors import NsBadRequest
-from braindock.server.neurospeed.http import authenticate, customer_page, read_body
+from braindock.server.neurospeed.http import authenticate, customer_page, read_body, require_token
 from braindock.server.neurospeed.recorder import Recorders, recorder_json
 
-router = APIRouter(prefix="/api/gateway", tags=["neurospeed: recorder"])
+router = APIRouter(prefix="/api/gateway", tags=["neurospeed: recorder"], dependencies=[Depends(require_token)])
 
 
 def _recorders(request: Request) -> Recorders:

@@ -20,16 +20,16 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from starlette.concurrency import run_in_threadpool
 
 from braindock.server.neurospeed import accounts
 from braindock.server.neurospeed.errors import NsBadRequest, NsNotFound, NsTooLarge
-from braindock.server.neurospeed.http import authenticate, read_body
+from braindock.server.neurospeed.http import authenticate, read_body, require_token
 from braindock.server.neurospeed.rooms import HiaSession
 from braindock.server.neurospeed.validation import STREAM_STATES
 
-router = APIRouter(prefix="/api/gateway/ssr", tags=["neurospeed: ssr"])
+router = APIRouter(prefix="/api/gateway/ssr", tags=["neurospeed: ssr"], dependencies=[Depends(require_token)])
 
 #: Largest ``ssr_downlink`` payload, measured as UTF-8 JSON (3.5, D10).
 MAX_DOWNLINK_BYTES = 65_536

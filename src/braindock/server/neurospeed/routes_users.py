@@ -8,14 +8,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from braindock.server.neurospeed import accounts
-from braindock.server.neurospeed.http import authenticate, pager_request, pager_response, read_body
+from braindock.server.neurospeed.http import authenticate, pager_request, pager_response, read_body, require_token
 
-router = APIRouter(prefix="/api", tags=["neurospeed: users"])
+router = APIRouter(prefix="/api", tags=["neurospeed: users"], dependencies=[Depends(require_token)])
 
 
 def _database(request: Request):  # type: ignore[no-untyped-def]
