@@ -6,7 +6,11 @@ from typing import Any
 
 import pytest
 
-from tests.brainstem.conftest import Lab, World, uniq
+from braindock.config import Settings
+from braindock.server.identity.accounts import create_account
+from braindock.server.identity.tokens import issue_token
+from braindock.server.storage.database import open_database
+from tests.brainstem.conftest import Api, Lab, World, uniq
 
 LEVELS = {
     "ada": {"can_change": True, "is_manager": True, "is_owner": True},
@@ -247,3 +251,50 @@ def test_super_portal_is_for_administrators(lab: Lab, world: World) -> None:
     assert root.get(f"private/stem/project/{world.project['id']}/").status_code == 404
     changed = root.patch(f"super/stem/session/{world.session['id']}/", {"description": "checked by staff"})
     assert changed.status_code == 200 and changed.json()["session"]["description"] == "checked by staff"
+
+
+def _fresh_account(lab: Lab, label: str) -> tuple[int, str, Api]:
+    """An account of its own (no project, no group) with a BRAINSTEM token."""
+    email = f"{uniq(label)}@directory.example"
+    database = open_database(Settings.load(lab.server.data_dir).database_url)
+    try:
+        with database.session() as session:
+            account = create_account(session, email, "directory-password")
+            token = issue_token(session, account, ["BRAINSTEM"])[1]
+            return account.id, email, Api(lab.url, token)
+    finally:
+        database.dispose()
+
+
+def test_user_directory_shows_only_acquaintances(lab: Lab) -> None:
+    """Finding F1: the accounts are shared by every protocol, so the private user list must not be a directory
+    of every braindock tenant; it holds the caller and the members of the caller's projects and groups."""
+    x_id, x_email, x = _fresh_account(lab, "x")
+    y_id, y_email, y = _fresh_account(lab, "y")
+    assert [u["id"] for u in x.items("users/user")] == [x_id]
+    assert x.get(f"private/users/user/{y_id}/").status_code == 404
+    assert x.get("private/users/user/", {"filter{email}": y_email}).json()["count"] == 0
+    assert x.patch(f"private/users/user/{y_id}/", {"first_name": "Eve"}).status_code == 404
+    # a user can still be named by id without being visible: y invites x to a project
+    project = y.create("stem/project", {"name": uniq("Directory project")})
+    invitation = y.post("private/stem/projectmembershipinvitation/", {"invitee": x_id, "project": project["id"]})
+    assert invitation.status_code == 201, invitation.text
+    # once they share the project, each sees the other (with e-mail)
+    assert y.patch(f"private/stem/project/{project['id']}/", {"users": {x_email: {}}}).status_code == 200
+    assert sorted(u["id"] for u in x.items("users/user")) == sorted([x_id, y_id])
+    assert x.get(f"private/users/user/{y_id}/").json()["user"]["email"] == y_email
+    # z joins y's group: group members see each other, and the project the group is granted
+    z_id, z_email, z = _fresh_account(lab, "z")
+    group = y.create("users/group", {"name": uniq("Directory group")})
+    assert y.patch(f"private/users/group/{group['id']}/", {"users": {z_email: {}}}).status_code == 200
+    assert [u["id"] for u in z.items("users/user")] == [z_id]
+    invitation = z.items("users/groupmembershipinvitation")[0]
+    assert z.post(f"private/users/groupmembershipinvitation/{invitation['id']}/accept", {}).status_code == 200
+    assert sorted(u["id"] for u in z.items("users/user")) == sorted([y_id, z_id])
+    assert z_id not in [u["id"] for u in x.items("users/user")]
+    assert y.patch(f"private/stem/project/{project['id']}/", {"groups": {group["name"]: {}}}).status_code == 200
+    assert sorted(u["id"] for u in z.items("users/user")) == sorted([x_id, y_id, z_id])
+    assert z_id in [u["id"] for u in x.items("users/user")]
+    # administrators see everyone on the super portal
+    root_ids = [u["id"] for u in lab.api("root").items("users/user", {"limit": 100, "sort[]": "-id"}, portal="super")]
+    assert {x_id, y_id, z_id} <= set(root_ids)

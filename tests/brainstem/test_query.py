@@ -67,6 +67,8 @@ def names(api: Api, sessions: Sessions, **filters: Any) -> list[str]:
         ("tags", "PILOT", ["Alpha-01", "alpha-02"]),
         ("tags.in", "ephys,none", ["Beta-03", "alpha-02"]),
         ("-name.icontains", "alpha", ["Beta-03", "gamma-04"]),
+        ("-date_time.gt", "2025-02-01T10:00:00Z", ["Alpha-01", "alpha-02", "gamma-04"]),
+        ("-tags", "pilot", ["Beta-03", "gamma-04"]),
     ],
 )
 def test_filter_modifiers(lab: Lab, sessions: Sessions, lookup: str, value: str, expected: list[str]) -> None:
@@ -83,6 +85,29 @@ def test_in_accepts_repeated_and_comma_separated_values(lab: Lab, sessions: Sess
     assert sorted(s["id"] for s in comma) == sorted(ids)
     in_names = names(ada, sessions, **{"name.in": f"{sessions.name('Beta-03')},{sessions.name('gamma-04')}"})
     assert in_names == ["Beta-03", "gamma-04"]
+    # an empty list matches nothing, for ids and for fields alike (found by the property tests)
+    assert names(ada, sessions, **{"name.in": ""}) == names(ada, sessions, **{"id.in": ","}) == []
+    assert names(ada, sessions, **{"-name.in": ","}) == ["Alpha-01", "Beta-03", "alpha-02", "gamma-04"]
+
+
+def test_case_insensitive_operators_fold_non_ascii_letters(lab: Lab, sessions: Sessions) -> None:
+    """SQLite's ``lower()`` folds ASCII only; ``Ärger`` must match ``ärger`` (found by the property tests)."""
+    ada = lab.api("ada")
+    project = ada.create("stem/project", {"name": uniq("Umlaut project")})
+    prefix = uniq("u")
+    for suffix in ("Ärger", "ärger", "ÉCOLE"):
+        ada.create("stem/session", {"name": f"{prefix}-{suffix}", "projects": [project["id"]]})
+
+    def found(**filters: str) -> list[str]:
+        params = {"filter{projects.id}": project["id"], "sort[]": "name"}
+        params.update({f"filter{{{key}}}": value for key, value in filters.items()})
+        return [s["name"].removeprefix(prefix + "-") for s in ada.items("stem/session", params)]
+
+    assert found(**{"name.icontains": "ärg"}) == ["Ärger", "ärger"]
+    assert found(**{"name.iexact": f"{prefix}-äRGER"}) == ["Ärger", "ärger"]
+    assert found(**{"name.iendswith": "école"}) == ["ÉCOLE"]
+    assert found(**{"name.contains": "ärg"}) == ["ärger"]
+    assert found(**{"-name.icontains": "ÄR"}) == ["ÉCOLE"]
 
 
 def test_several_filters_are_anded(lab: Lab, sessions: Sessions) -> None:

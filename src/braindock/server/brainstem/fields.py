@@ -106,6 +106,7 @@ class Scalar(Field):
         unique: bool = False,
         index: bool = True,
         default: Any = None,
+        db_column: str | None = None,
         **kw: Any,
     ) -> None:
         super().__init__(**kw)
@@ -113,10 +114,11 @@ class Scalar(Field):
         self.unique = unique
         self.index = index
         self._default = default
+        self.db_column = db_column
 
     @property
     def column(self) -> str | None:
-        return self.name
+        return self.db_column or self.name
 
     def default(self) -> Any:
         return self._default() if callable(self._default) else self._default
@@ -477,6 +479,7 @@ class ForeignKey(Relation):
         unique: bool = False,
         ref: str = "read",
         db_constraint: bool = True,
+        db_column: str | None = None,
         **kw: Any,
     ) -> None:
         super().__init__(target, **kw)
@@ -485,10 +488,11 @@ class ForeignKey(Relation):
         self.unique = unique
         self.ref = ref
         self.db_constraint = db_constraint
+        self.db_column = db_column
 
     @property
     def column(self) -> str | None:
-        return f"{self.name}_id"
+        return self.db_column or f"{self.name}_id"
 
     def parse(self, value: Any) -> Any:
         if value is None or value == "":
@@ -698,6 +702,8 @@ class Model:
         checks: names of cross-field rules in :mod:`.schema`.
         public: readable on the ``public`` portal (invitations, requests, approvals are not).
         creatable: ``POST`` allowed (users are not: 405).
+        link_of: ``(model, to-many field)`` whose association table this model exposes one row per link
+            (``sessiondatastorage``); its fields name the table's columns with ``db_column``.
     """
 
     name: str
@@ -717,6 +723,7 @@ class Model:
     creatable: bool = True
     approval_of: Model | None = None
     approval: Model | None = None
+    link_of: tuple[str, str] | None = None
     by_name: dict[str, Field] = field(default_factory=dict)
 
     def __post_init__(self) -> None:

@@ -8,6 +8,9 @@ Levels are cumulative (member < contributor < manager < owner) and come from dir
 groups (``bs_grant``); a group's level applies to all its members. Decisions (6.2): private lists
 hold what the caller reaches through membership (plus every catalogue record); a private *detail*
 of a record that is only public succeeds; the ``super`` portal is for administrators only (403).
+The private user list holds the caller and the members of the caller's projects and groups (accounts
+are shared by all protocols, so an open directory would list every tenant); users are still named by
+id in references (invitations, license holders) without being listed.
 """
 
 from __future__ import annotations
@@ -18,6 +21,8 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
+from sqlalchemy.sql import operators
+from sqlalchemy.sql.elements import UnaryExpression
 
 from braindock.server.brainstem.errors import PermissionDenied
 from braindock.server.brainstem.fields import Model
@@ -97,48 +102,165 @@ def group_level(ctx: Ctx, group_id: Any) -> int:
     return ctx.session.scalar(query) or 0
 
 
-def _public_projects() -> sa.Select:
-    project = db.TABLES["project"]
-    return sa.select(project.c.id).where(project.c.is_public.is_(True))
-
-
 # ---------------------------------------------------------------------------------------------
 # Visibility
 # ---------------------------------------------------------------------------------------------
 
+#: Up to this many ids, a caller's project (or personal-attribute) set goes into the SQL as a literal ``IN``
+#: list, resolved once per request; above it, as a subquery.
+LITERAL_IDS_MAX = 500
 
-def _linked_to(record_id: sa.ColumnElement[Any], link: sa.Table, projects: Any) -> sa.ColumnElement[bool]:
-    """``EXISTS`` a link row from this record to one of ``projects``.
 
-    Written as a correlated ``EXISTS`` rather than ``id IN (SELECT source_id ...)``: SQLite then walks the
-    sorted, filtered records and probes the link index for each, instead of first materialising every
-    visible id (tens of thousands of sessions), which made a page of a large project cost ~0.5 s.
+def _public_only(ctx: Ctx) -> bool:
+    return ctx.portal == "public" or ctx.account_id is None
+
+
+def _cached_ids(ctx: Ctx, key: Any, query: sa.Select) -> list[Any] | sa.Select:
+    """``query``'s ids, run once per request (``ctx.cache``); the query itself when there are too many."""
+    if key not in ctx.cache:
+        ids = list(ctx.session.scalars(query.limit(LITERAL_IDS_MAX + 1)))
+        ctx.cache[key] = ids if len(ids) <= LITERAL_IDS_MAX else query
+    return ctx.cache[key]
+
+
+def _union(first: list[Any] | sa.Select, second: list[Any] | sa.Select) -> list[Any] | sa.Select:
+    """Two project id sets as one (a list when both are lists)."""
+    if isinstance(first, list) and isinstance(second, list):
+        return list(dict.fromkeys([*first, *second]))
+    project = db.TABLES["project"]
+
+    def as_select(ids: list[Any] | sa.Select) -> sa.Select:
+        return ids if isinstance(ids, sa.Select) else sa.select(project.c.id).where(project.c.id.in_(ids))
+
+    return sa.union(as_select(first), as_select(second))  # type: ignore[return-value]
+
+
+def member_ids(ctx: Ctx, model: str) -> list[Any] | sa.Select:
+    """Ids of the projects (or personal attributes of ``model``) where the caller is at least a member,
+    directly or through a group: a list resolved once per request, or a subquery when it is long.
     """
+    if ctx.account_id is None:
+        return []
+    return _cached_ids(ctx, ("member", model), granted(ctx, model).distinct())
+
+
+def public_project_ids(ctx: Ctx) -> list[Any] | sa.Select:
+    """Ids of the ``is_public`` projects (5.6), resolved once per request."""
+    project = db.TABLES["project"]
+    return _cached_ids(ctx, ("public", "project"), sa.select(project.c.id).where(project.c.is_public.is_(True)))
+
+
+def project_set(ctx: Ctx, mode: str) -> list[Any] | sa.Select:
+    """The projects whose subjects, sessions, collections, ... the caller sees (5.3, 5.6): the public ones on
+    the public portal or without a caller, the caller's own ones in a private list, both for a ``read``.
+    """
+    if _public_only(ctx):
+        return public_project_ids(ctx)
+    if mode == "read":
+        return _union(member_ids(ctx, "project"), public_project_ids(ctx))
+    return member_ids(ctx, "project")
+
+
+def _in(column: Any, ids: list[Any] | sa.Select) -> sa.ColumnElement[bool]:
+    if isinstance(ids, list) and not ids:
+        return sa.false()
+    return column.in_(ids)
+
+
+def _unindexed(column: Any, ctx: Ctx) -> Any:
+    """``+column`` on SQLite: the planner must not use an index for this term.
+
+    Used for the project side of a link probe: with ``source_id = ? AND target_id IN (50 ids)`` SQLite
+    otherwise seeks the link's primary key once per (record, project) pair; with ``+target_id`` it seeks
+    once per record and tests the (one or two) links it finds against the list.
+    """
+    if ctx.session.get_bind().dialect.name != "sqlite":
+        return column
+    return UnaryExpression(column, operator=operators.custom_op("+"), type_=column.type)
+
+
+def _linked_to(
+    ctx: Ctx, record_id: sa.ColumnElement[Any], link: sa.Table, projects: list[Any] | sa.Select, drive: str
+) -> sa.ColumnElement[bool]:
+    """The record (``record_id``) has a link in ``link`` to one of ``projects``.
+
+    ``drive="record"``: a correlated ``EXISTS`` probing the link's primary key ``(source_id, target_id)`` once
+    per candidate record, so the database walks the records matched by the other conditions (or the sort
+    index) and stops early for a page. ``drive="link"``: ``record_id IN (SELECT source_id ... WHERE target_id
+    IN projects)``, read from the covering ``(target_id, source_id)`` index; cheaper when the caller reaches
+    few records. Both select the same records (:func:`visible_link_rows` helps choose).
+    """
+    if isinstance(projects, list) and not projects:
+        return sa.false()
+    if drive == "link":
+        return record_id.in_(sa.select(link.c.source_id).where(link.c.target_id.in_(projects)))
     row = link.alias()  # the link table may also appear in the enclosing query (related-lookup filters)
     linked = sa.select(sa.literal(1)).select_from(row)
-    linked = linked.where(row.c.source_id == record_id, row.c.target_id.in_(projects))
+    linked = linked.where(row.c.source_id == record_id, _unindexed(row.c.target_id, ctx).in_(projects))
     return linked.correlate_except(row).exists()
 
 
-def _member_clause(model: Model, ctx: Ctx, table: sa.Table, mode: str) -> sa.ColumnElement[bool]:
+def _visible_on(model: Model, ctx: Ctx, mode: str, table: sa.Table, drive: str) -> sa.ColumnElement[bool]:
+    """Visibility of ``model``'s rows in ``table`` (an alias or the table), without the superuser shortcut."""
     access = model.access
     kind = access.kind
     c = table.c
-    if ctx.account_id is None:
+    public_only = _public_only(ctx)
+    if public_only and not model.public:
         return sa.false()
-    if kind == "project":
-        return c.id.in_(granted(ctx, "project"))
     if kind == "via_projects":
-        link = db.LINKS[(model.name, access.via)]  # type: ignore[index]
-        return _linked_to(c.id, link, granted(ctx, "project"))
+        return _linked_to(ctx, c.id, db.LINKS[(model.name, access.via)], project_set(ctx, mode), drive)  # type: ignore[index]
     if kind == "via_project":
-        return c[f"{access.via}_id"].in_(granted(ctx, "project"))
+        return _in(c[f"{access.via}_id"], project_set(ctx, mode))
+    if kind in ("project", "personal"):
+        parts = [] if public_only else [_in(c.id, member_ids(ctx, model.name))]
+        if public_only or mode == "read":
+            parts.append(c.is_public.is_(True))
+        return sa.or_(*parts)
     if kind == "via_parent":
-        parent = model.by_name[access.via].target_model  # type: ignore[index,union-attr]
-        parent_table = db.TABLES[parent.name]
-        return c[f"{access.via}_id"].in_(sa.select(parent_table.c.id).where(visible(parent, ctx, mode, parent_table)))
-    if kind == "personal":
-        return c.id.in_(granted(ctx, model.name))
+        parent_field = model.by_name[access.via]  # type: ignore[index]
+        parent: Model = parent_field.target_model  # type: ignore[attr-defined,assignment]
+        column = c[parent_field.column]
+        if parent.access.kind == "via_projects":
+            link = db.LINKS[(parent.name, parent.access.via)]  # type: ignore[index]
+            return _linked_to(ctx, column, link, project_set(ctx, mode), "record")
+        parent_table = db.TABLES[parent.name].alias()
+        inner = _visible_on(parent, ctx, mode, parent_table, "record")
+        return (
+            sa.select(sa.literal(1))
+            .select_from(parent_table)
+            .where(parent_table.c.id == column, inner)
+            .correlate_except(parent_table)
+            .exists()
+        )
+    if public_only:
+        return sa.true()  # catalogue, publications, users (without e-mail), groups, laboratories (5.6)
+    if kind == "user":
+        return _acquaintances(ctx, table)
+    return _member_only(model, ctx, table)
+
+
+def _acquaintances(ctx: Ctx, table: sa.Table) -> sa.ColumnElement[bool]:
+    """Users the caller may look up on the private portal: themselves, members of the caller's projects
+    (directly or through a group) and members of the caller's groups.
+
+    The accounts are shared by every protocol, so an unrestricted directory would list every braindock
+    tenant with e-mail (security finding F1). Administrators see everyone on the ``super`` portal.
+    """
+    grant, member = db.grant, db.group_member
+    projects = member_ids(ctx, "project")
+    on_projects = sa.and_(grant.c.model == "project", _in(grant.c.record_id, projects))
+    direct = sa.select(grant.c.account_id).where(on_projects, grant.c.account_id.is_not(None))
+    project_groups = sa.select(grant.c.group_id).where(on_projects, grant.c.group_id.is_not(None))
+    groups = sa.union(project_groups, my_groups(ctx))
+    through_groups = sa.select(member.c.account_id).where(member.c.group_id.in_(groups))
+    return sa.or_(table.c.id == ctx.account_id, table.c.id.in_(direct), table.c.id.in_(through_groups))
+
+
+def _member_only(model: Model, ctx: Ctx, table: sa.Table) -> sa.ColumnElement[bool]:
+    """Kinds that do not depend on projects: catalogue, invitations, requests, approvals, ..."""
+    kind = model.access.kind
+    c = table.c
     if kind in ("catalogue", "publication", "user", "group", "laboratory"):
         return sa.true()
     if kind == "approval":
@@ -166,57 +288,56 @@ def _member_clause(model: Model, ctx: Ctx, table: sa.Table, mode: str) -> sa.Col
     raise AssertionError(kind)
 
 
-def _public_clause(model: Model, ctx: Ctx, table: sa.Table) -> sa.ColumnElement[bool]:
-    """What the public portal shows (5.6)."""
-    access = model.access
-    kind = access.kind
-    c = table.c
-    if not model.public:
-        return sa.false()
-    if kind in ("project", "personal"):
-        return c.is_public.is_(True)
-    if kind == "via_projects":
-        link = db.LINKS[(model.name, access.via)]  # type: ignore[index]
-        return _linked_to(c.id, link, _public_projects())
-    if kind == "via_project":
-        return c[f"{access.via}_id"].in_(_public_projects())
-    if kind == "via_parent":
-        parent = model.by_name[access.via].target_model  # type: ignore[index,union-attr]
-        parent_table = db.TABLES[parent.name]
-        return c[f"{access.via}_id"].in_(sa.select(parent_table.c.id).where(_public_clause(parent, ctx, parent_table)))
-    return sa.true()
-
-
-def visible(model: Model, ctx: Ctx, mode: str = "list", table: sa.Table | None = None) -> sa.ColumnElement[bool]:
+def visible(
+    model: Model, ctx: Ctx, mode: str = "list", table: sa.Table | None = None, drive: str = "record"
+) -> sa.ColumnElement[bool]:
     """SQL condition selecting the records of ``model`` the caller may see.
+
+    The caller's projects (and personal attributes) are resolved once per request into a literal id list,
+    so a record's visibility costs one index probe (5.3: subjects and sessions through their project links,
+    collections/cohorts/breedings through ``project``, module records through their parent).
 
     Args:
         mode: ``list`` (a private list: membership only) or ``read`` (a detail, an include or a
             reference: membership or public).
         table: the table (or alias) the condition applies to (default: the model's table).
+        drive: for subjects and sessions, ``record`` (probe the links of each candidate) or ``link`` (read
+            the reachable ids from the project side); see :func:`_linked_to`.
     """
     table = db.TABLES[model.name] if table is None else table
     condition: sa.ColumnElement[bool]
-    if ctx.superuser:
-        condition = sa.true()
-    elif ctx.portal == "public" or ctx.account_id is None:
-        condition = _public_clause(model, ctx, table)
-    elif mode == "read":
-        condition = sa.or_(_member_clause(model, ctx, table, mode), _public_clause(model, ctx, table))
-    else:
-        condition = _member_clause(model, ctx, table, mode)
+    condition = sa.true() if ctx.superuser else _visible_on(model, ctx, mode, table, drive)
     if model.discriminator is not None:
         condition = sa.and_(table.c.model == model.discriminator, condition)
     return condition
 
 
+def visible_link_rows(model: Model, ctx: Ctx, mode: str, cap: int) -> int | None:
+    """How many project links (at most ``cap``) lead to records of ``model`` the caller sees, or ``None``
+    when the model's visibility does not go through project links (or the caller sees everything).
+
+    Counted on the covering ``(target_id, source_id)`` index of the link table: about 20x cheaper per row
+    than probing a record's links, so it is a cheap estimate of what ``drive="link"`` would cost.
+    """
+    if ctx.superuser or model.access.kind != "via_projects":
+        return None
+    link = db.LINKS[(model.name, model.access.via)]  # type: ignore[index]
+    projects = project_set(ctx, mode)
+    if isinstance(projects, list) and not projects:
+        return 0
+    inner = sa.select(sa.literal(1)).select_from(link).where(link.c.target_id.in_(projects)).limit(cap)
+    return ctx.session.scalar(sa.select(sa.func.count()).select_from(inner.subquery())) or 0
+
+
 def visible_ids(model: Model, ctx: Ctx, ids: Iterable[Any]) -> set[Any]:
-    """The subset of ``ids`` the caller may read."""
+    """The subset of ``ids`` the caller may read (for users: that exist, see :func:`_acquaintances`)."""
     wanted = list(dict.fromkeys(ids))
     if not wanted:
         return set()
     table = db.TABLES[model.name]
-    query = sa.select(table.c.id).where(table.c.id.in_(wanted), visible(model, ctx, "read"))
+    query = sa.select(table.c.id).where(table.c.id.in_(wanted))
+    if model.access.kind != "user":  # a user is referenced by id (invitee, license holder) without a lookup
+        query = query.where(visible(model, ctx, "read"))
     return set(ctx.session.scalars(query))
 
 

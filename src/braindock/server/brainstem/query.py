@@ -131,7 +131,7 @@ def parse_params(query_string: str) -> ListParams:
         path = path.lstrip("-")
         parts = [part for part in path.split(".")]
         if not path or any(part == "" for part in parts):
-            raise BadQuery(f"Invalid filter field: {raw!r}.")
+            raise BadQuery(f"Invalid filter field: {raw}.")
         op = "exact"
         if len(parts) > 1 and parts[-1] in OPERATORS:
             op = parts.pop()
@@ -157,15 +157,45 @@ def _like_escape(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
+#: SQL function lowering text as Python does (registered on SQLite connections by :func:`unicode_lower`).
+UNICODE_LOWER = "bs_lower"
+
+
+def _py_lower(value: Any) -> Any:
+    return value.lower() if isinstance(value, str) else value
+
+
+def unicode_lower(session: Any) -> None:
+    """Register ``bs_lower`` on the session's SQLite connection (once per connection).
+
+    SQLite's ``lower()`` only folds ASCII letters, so ``filter{name.icontains}=ärger`` would miss ``Ärger``.
+    """
+    connection = session.connection()
+    if connection.dialect.name == "sqlite" and not connection.info.get(UNICODE_LOWER):
+        raw = connection.connection.driver_connection
+        raw.create_function(UNICODE_LOWER, 1, _py_lower, deterministic=True)
+        connection.info[UNICODE_LOWER] = True
+
+
+def _lower(column: Any, value: str, dialect: str) -> Any:
+    """``lower(column)``; on SQLite, when the searched text is not ASCII, Python's Unicode lowering."""
+    if dialect == "sqlite" and not value.isascii():
+        return getattr(sa.func, UNICODE_LOWER)(column)
+    return sa.func.lower(column)
+
+
 def _text_condition(column: Any, op: str, value: str, dialect: str) -> sa.ColumnElement[bool]:
-    """Case-sensitive and -insensitive string operators, portable across SQLite and others."""
+    """Case-sensitive and -insensitive string operators, portable across SQLite and others.
+
+    Case-insensitive operators compare Unicode lower case (``str.lower``) on both sides.
+    """
     lowered = value.lower()
     if op == "iexact":
-        return sa.func.lower(column) == lowered
+        return _lower(column, value, dialect) == lowered
     if op in ("icontains", "istartswith", "iendswith"):
         pattern = _like_escape(lowered)
         pattern = {"icontains": f"%{pattern}%", "istartswith": f"{pattern}%", "iendswith": f"%{pattern}"}[op]
-        return sa.func.lower(column).like(pattern, escape="\\")
+        return _lower(column, value, dialect).like(pattern, escape="\\")
     # Case-sensitive: SQLite's LIKE ignores ASCII case, so compare substrings instead.
     length = len(value)
     if op == "contains":
@@ -208,6 +238,7 @@ class FilterCompiler:
     def __init__(self, ctx: Ctx) -> None:
         self.ctx = ctx
         self.dialect = ctx.session.get_bind().dialect.name
+        unicode_lower(ctx.session)
 
     def compile(self, model: Model, flt: Filter) -> sa.ColumnElement[bool]:
         """The condition for ``flt`` on ``model``'s table.
@@ -220,7 +251,11 @@ class FilterCompiler:
             condition = self._path(model, table, flt.path, flt)
         except (ValueError, TypeError, OverflowError) as exc:
             raise BadQuery(f"Invalid filter value for {flt.raw}: {exc}.") from None
-        return sa.not_(condition) if flt.negate else condition
+        if not flt.negate:
+            return condition
+        # Exclusion is the complement of the filter: a record whose value is missing (the condition is NULL)
+        # fails the filter, so the negated filter selects it.
+        return sa.not_(sa.func.coalesce(condition, sa.false()))
 
     def _unknown(self, flt: Filter) -> BadQuery:
         return BadQuery(f"Invalid filter field: {flt.raw}.")
@@ -313,7 +348,7 @@ class FilterCompiler:
         if flt.op == "isnull":
             return column.is_(None) if parse_bool(flt.values[0]) else column.is_not(None)
         is_text = isinstance(item, Text)
-        if not flt.values:
+        if not flt.values and flt.op != "in":  # an empty ``in`` matches nothing, as for ids
             raise ValueError("no value")
         if flt.op in ("iexact", "contains", "icontains", "startswith", "istartswith", "endswith", "iendswith"):
             if not is_text:

@@ -10,7 +10,9 @@ Decisions where the reference is silent (see also ``brainstem.md`` 6.2):
 
 * ``epoch`` is also routable at ``stem/epoch/`` (otherwise epochs could not be created at all).
 * The approval resources (4.6) share one table; their payload fields can be read but not filtered.
-* ``sessiondatastorage`` (4.1.10) is not implemented; session ``datastorage`` is written directly.
+* ``sessiondatastorage`` (4.1.10) is ``{"id", "session", "datastorage", "order"}``, one record per row of the
+  session ``datastorage`` link table (private portal only): creating, deleting and changing ``order`` of these
+  records adds, removes and reorders a session's data storages; a POST without ``order`` appends.
 * Catalogue ``comments`` are kept with the approval request, never output on the record.
 """
 
@@ -182,6 +184,25 @@ MODELS: list[Model] = [
         ),
         Access("via_parent", "session"),
         checks=("same_session",),
+    ),
+    Model(
+        "sessiondatastorage",
+        "stem",
+        "session_data_storages",
+        "session_data_storage",
+        named(
+            session=ForeignKey("session", required=True, on_delete="cascade", db_column="source_id"),
+            datastorage=ForeignKey(
+                "datastorage", required=True, on_delete="cascade", ref="change", db_column="target_id"
+            ),
+            order=Integer(minimum=0, nullable=False, db_column="position"),
+        ),
+        Access("via_parent", "session"),
+        table="bs_session__datastorage",
+        unique_together=(("session", "datastorage"),),
+        default_sort=("session", "order", "created_at"),
+        public=False,
+        link_of=("session", "datastorage"),
     ),
     Model(
         "collection",
@@ -626,6 +647,9 @@ MODELS: list[Model] = [
             description=Text(2000),
             acronym=Text(15, required=True),
             atlas=Text(7, required=True, choices=ATLASES),
+            region_id=Integer(minimum=0),
+            parent_acronym=Text(15, nullable=True),
+            graph_order=Integer(minimum=0),
         ),
         Access("catalogue", admin_only=True),
         unique_together=(("atlas", "acronym"), ("atlas", "name")),

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from collections.abc import Callable
 from typing import Any
 
 import sqlalchemy as sa
@@ -79,21 +80,26 @@ class Renderer:
             result[source].append(target)
         return result
 
-    def _reverse(self, item: Reverse, ids: list[Any]) -> dict[Any, list[Any]]:
+    def _reverse(self, item: Reverse, ids: list[Any], checked: bool) -> dict[Any, list[Any]]:
         target: Model = item.target_model  # type: ignore[assignment]
         table = db.TABLES[target.name]
         source = target.by_name[item.via]
         result: dict[Any, list[Any]] = defaultdict(list)
+        # Records whose visibility is inherited through this very link (a session's behaviors, a project's
+        # sessions and collections) are readable whenever the record they hang from is: no check needed.
+        inherited = checked and target.access.via == item.via and target.access.kind.startswith("via_")
         if isinstance(source, ForeignKey):
             fk = table.c[source.column]
-            query = sa.select(fk, table.c.id).where(fk.in_(ids), visible(target, self.ctx, "read"))
+            query = sa.select(fk, table.c.id).where(fk.in_(ids))
         else:
             link = db.LINKS[(target.name, item.via)]
             query = (
                 sa.select(link.c.target_id, link.c.source_id)
                 .join(table, table.c.id == link.c.source_id)
-                .where(link.c.target_id.in_(ids), visible(target, self.ctx, "read"))
+                .where(link.c.target_id.in_(ids))
             )
+        if not inherited:
+            query = query.where(visible(target, self.ctx, "read"))
         for owner, related in self.session.execute(query.order_by(table.c.created_at, table.c.id)):
             result[owner].append(related)
         return result
@@ -166,8 +172,14 @@ class Renderer:
         return {f.name: stored.get(f.name) for f in target.fields if not f.read_only and f.name != "comments"}
 
     # ------------------------------------------------------------------ rendering
-    def render(self, model: Model, rows: list[Record], tree: IncludeTree | None = None) -> list[dict[str, Any]]:
-        """JSON objects for ``rows`` of ``model``, with ``tree`` relations embedded."""
+    def render(
+        self, model: Model, rows: list[Record], tree: IncludeTree | None = None, checked: bool = False
+    ) -> list[dict[str, Any]]:
+        """JSON objects for ``rows`` of ``model``, with ``tree`` relations embedded.
+
+        ``checked``: the rows were selected with :func:`visible`, so what inherits their visibility needs no
+        second check.
+        """
         if not rows:
             return []
         ids = [row.id for row in rows]
@@ -178,42 +190,55 @@ class Renderer:
             if isinstance(item, ManyToMany):
                 batches[item.name] = self._many(model, item, ids)
             elif isinstance(item, Reverse):
-                batches[item.name] = self._reverse(item, ids)
+                batches[item.name] = self._reverse(item, ids, checked)
             elif isinstance(item, Tags):
                 batches[item.name] = self._tags(model, ids)
             elif isinstance(item, Members):
                 batches[item.name] = self._members(model, item, ids)
             elif isinstance(item, Computed):
                 batches[item.name] = self._computed(item, rows)
+        getters = [self._getter(model, item, batches) for item in fields]
         objects = []
         for row in rows:
             obj: dict[str, Any] = {"id": row.id}
-            for item in fields:
-                obj.update(self._value(model, item, row, batches))
+            for get in getters:
+                get(row, obj)
             objects.append(obj)
         for name, subtree in (tree or {}).items():
             self._embed(model, model.by_name[name], objects, subtree)  # type: ignore[arg-type]
         return objects
 
-    def _value(self, model: Model, item: Field, row: Record, batches: dict[str, dict[Any, Any]]) -> dict[str, Any]:
+    def _getter(self, model: Model, item: Field, batches: dict[str, dict[Any, Any]]) -> Callable[[Record, dict], None]:
+        """A function writing ``item``'s value of a row into its JSON object (chosen once per field, not per row)."""
+        name = item.name
         if isinstance(item, Payload):
-            return self._payload(model, row)
+            return lambda row, obj: obj.update(self._payload(model, row))
         if isinstance(item, ManyToMany | Reverse | Tags):
-            key = str(row.id) if isinstance(item, Tags) else row.id
-            return {item.name: list(batches[item.name].get(key, []))}
+            batch = batches[name]
+            if isinstance(item, Tags):
+                return lambda row, obj: obj.__setitem__(name, list(batch.get(str(row.id), ())))
+            return lambda row, obj: obj.__setitem__(name, list(batch.get(row.id, ())))
         if isinstance(item, Members):
-            key = row.id if isinstance(item, GroupUsers) else str(row.id)
-            return {item.name: dict(batches[item.name].get(key, {}))}
+            batch = batches[name]
+            by_text = not isinstance(item, GroupUsers)
+            return lambda row, obj: obj.__setitem__(name, dict(batch.get(str(row.id) if by_text else row.id, {})))
         if isinstance(item, Computed):
-            return {item.name: batches[item.name].get(row.id)}
+            batch = batches[name]
+            return lambda row, obj: obj.__setitem__(name, batch.get(row.id))
         if isinstance(item, ForeignKey):
-            return {item.name: row.get(item.column)}
+            column = item.column
+            return lambda row, obj: obj.__setitem__(name, row.get(column))
         if isinstance(item, Scalar):
-            value = row.get(item.column)
-            if value is None and not item.nullable:
-                value = item.default()
-            return {item.name: item.dump(value)}
-        return {}
+            column, dump, nullable, default = item.column, item.dump, item.nullable, item.default
+
+            def scalar(row: Record, obj: dict) -> None:
+                value = row.get(column)
+                if value is None and not nullable:
+                    value = default()
+                obj[name] = dump(value)
+
+            return scalar
+        return lambda row, obj: None
 
     def _embed(self, model: Model, item: Relation, objects: list[dict[str, Any]], subtree: IncludeTree) -> None:
         target: Model = item.target_model  # type: ignore[assignment]
@@ -227,7 +252,7 @@ class Renderer:
         table = db.TABLES[target.name]
         query = sa.select(table).where(table.c.id.in_(wanted), visible(target, self.ctx, "read"))
         rows = [Record(r._mapping) for r in self.session.execute(query)]
-        embedded = {obj["id"]: obj for obj in self.render(target, rows, subtree)}
+        embedded = {obj["id"]: obj for obj in self.render(target, rows, subtree, checked=True)}
         for obj in objects:
             value = obj.get(item.name)
             if isinstance(value, list):
@@ -236,6 +261,8 @@ class Renderer:
                 obj[item.name] = embedded.get(value, value)
 
 
-def render_one(ctx: Ctx, model: Model, row: Record, tree: IncludeTree | None = None) -> dict[str, Any]:
-    """One record as JSON."""
-    return Renderer(ctx).render(model, [row], tree)[0]
+def render_one(
+    ctx: Ctx, model: Model, row: Record, tree: IncludeTree | None = None, checked: bool = False
+) -> dict[str, Any]:
+    """One record as JSON (``checked``: see :meth:`Renderer.render`)."""
+    return Renderer(ctx).render(model, [row], tree, checked)[0]

@@ -39,6 +39,7 @@ from braindock.server.brainstem.permissions import (
     group_level,
     level_on,
     visible,
+    visible_link_rows,
 )
 from braindock.server.brainstem.query import Filter, FilterCompiler, ListParams, include_tree, order_by
 from braindock.server.brainstem.registry import Route
@@ -58,6 +59,39 @@ def _page_url(base: str, pairs: list[tuple[str, str]], limit: int, offset: int) 
     return f"{base}?{urlencode([*kept, ('limit', str(limit)), ('offset', str(offset))])}"
 
 
+#: Reaching at most this many records through project links, a list reads them from the project side.
+FEW_LINKED = 2000
+#: The link count of :func:`visible_link_rows` stops here (it is only compared with other counts).
+LINK_COUNT_CAP = 200_000
+
+
+def _count_capped(ctx: Ctx, query: sa.Select, cap: int) -> int:
+    return ctx.session.scalar(sa.select(sa.func.count()).select_from(query.limit(cap).subquery())) or 0
+
+
+def _drives(model: Model, ctx: Ctx, filters: list[Any]) -> tuple[str, str]:
+    """How to apply a subject's or session's visibility to a list's ``count`` and page (``record`` or ``link``,
+    see :func:`permissions._linked_to`).
+
+    The cost of ``link`` grows with the project links the caller reaches (``V``), that of ``record`` with the
+    records the other conditions leave (``F``). Both are counted on indexes, each capped just above what the
+    decision needs, and the smaller wins for the count. The page walks the sort order with ``record`` (it
+    stops after ``limit`` rows) unless ``V`` is small. Either way the same records come back.
+    """
+    linked = visible_link_rows(model, ctx, "list", FEW_LINKED + 1)
+    if linked is None:
+        return "record", "record"
+    if linked <= FEW_LINKED:
+        return "link", "link"
+    if not filters:
+        return "link", "record"
+    table = db.TABLES[model.name]
+    matching = _count_capped(ctx, sa.select(sa.literal(1)).select_from(table).where(*filters), LINK_COUNT_CAP)
+    if matching > FEW_LINKED:  # else fewer candidates than links for sure
+        linked = visible_link_rows(model, ctx, "list", matching + 1) or 0
+    return ("record" if matching <= linked else "link"), "record"
+
+
 def list_records(route: Route, ctx: Ctx, params: ListParams, url: str) -> dict[str, Any]:
     """``GET .../<model>/``: ``{"count", "next", "previous", "<plural>": [...], "meta"}`` (3.3.1).
 
@@ -67,16 +101,23 @@ def list_records(route: Route, ctx: Ctx, params: ListParams, url: str) -> dict[s
     model = route.model
     table = db.TABLES[model.name]
     compiler = FilterCompiler(ctx)
-    conditions = [visible(model, ctx, "list")]
-    conditions += [compiler.compile(model, flt) for flt in params.filters]
+    filters = [compiler.compile(model, flt) for flt in params.filters]
     tree = include_tree(model, params.include)
     ordering = order_by(model, params.sort, ctx)
-    count = ctx.session.scalar(sa.select(sa.func.count()).select_from(table).where(*conditions)) or 0
+    count_drive, page_drive = _drives(model, ctx, filters)
+    counted = sa.select(sa.func.count()).select_from(table)
+    count = ctx.session.scalar(counted.where(visible(model, ctx, "list", drive=count_drive), *filters)) or 0
     rows = []
-    if params.limit:
-        query = sa.select(table).where(*conditions).order_by(*ordering).limit(params.limit).offset(params.offset)
+    if params.limit and params.offset < count:
+        query = (
+            sa.select(table)
+            .where(visible(model, ctx, "list", drive=page_drive), *filters)
+            .order_by(*ordering)
+            .limit(params.limit)
+            .offset(params.offset)
+        )
         rows = [Record(row._mapping) for row in ctx.session.execute(query)]
-    records = Renderer(ctx).render(model, rows, tree)
+    records = Renderer(ctx).render(model, rows, tree, checked=True)
     after = params.offset + params.limit
     nxt = _page_url(url, params.pairs, params.limit, after) if params.limit and after < count else None
     previous = None
@@ -117,7 +158,7 @@ def get_record(route: Route, ctx: Ctx, raw_id: str, include: list[str] | None = 
     """``GET .../<model>/<id>/``: ``{"<single>": {...}}``."""
     model = route.model
     row = visible_record(ctx, model, parse_record_id(model, raw_id))
-    return {route.single: render_one(ctx, model, row, include_tree(model, include or []))}
+    return {route.single: render_one(ctx, model, row, include_tree(model, include or []), checked=True)}
 
 
 def list_related(route: Route, ctx: Ctx, raw_id: str, relation: str, params: ListParams, url: str) -> dict[str, Any]:
@@ -148,14 +189,41 @@ def list_related(route: Route, ctx: Ctx, raw_id: str, relation: str, params: Lis
 
 
 def _write_links(ctx: Ctx, model: Model, record_id: Any, links: dict[str, list[Any]]) -> None:
+    """Make each to-many field of the record link exactly ``ids``, in that order.
+
+    Links that stay keep their row (and, for link tables exposed as records such as ``sessiondatastorage``,
+    their id); only their position changes.
+    """
+    now = utcnow()
     for name, ids in links.items():
         link = db.LINKS[(model.name, name)]
-        ctx.session.execute(sa.delete(link).where(link.c.source_id == record_id))
-        if ids:
-            ctx.session.execute(
-                sa.insert(link),
-                [{"source_id": record_id, "target_id": i, "position": n} for n, i in enumerate(ids)],
-            )
+        current = dict(
+            ctx.session.execute(sa.select(link.c.target_id, link.c.position).where(link.c.source_id == record_id)).all()
+        )
+        gone = [target for target in current if target not in ids]
+        if gone:
+            ctx.session.execute(sa.delete(link).where(link.c.source_id == record_id, link.c.target_id.in_(gone)))
+        new_rows = []
+        for position, target in enumerate(ids):
+            if target not in current:
+                row = {"source_id": record_id, "target_id": target, "position": position}
+                if "id" in link.c:
+                    row.update(id=str(uuid.uuid4()), created_at=now, updated_at=now, created_by=ctx.account_id)
+                new_rows.append(row)
+            elif current[target] != position:
+                moved = {"position": position, **({"updated_at": now} if "updated_at" in link.c else {})}
+                ctx.session.execute(
+                    sa.update(link).where(link.c.source_id == record_id, link.c.target_id == target).values(**moved)
+                )
+        if new_rows:
+            ctx.session.execute(sa.insert(link), new_rows)
+
+
+def _next_position(ctx: Ctx, model: Model, values: dict[str, Any]) -> int:
+    """The position after the last link of the same source (``sessiondatastorage`` without ``order``)."""
+    table = db.TABLES[model.name]
+    last = ctx.session.scalar(sa.select(sa.func.max(table.c.position)).where(table.c.source_id == values["source_id"]))
+    return 0 if last is None else last + 1
 
 
 def _write_tags(ctx: Ctx, model: Model, record_id: Any, tags: list[str] | None) -> None:
@@ -212,8 +280,11 @@ def insert_record(ctx: Ctx, model: Model, changes: Changes) -> Any:
             values[item.column] = item.default()
     if model.id_kind == "uuid":
         values["id"] = str(uuid.uuid4())
+    if model.link_of is not None and values.get("position") is None:
+        values["position"] = _next_position(ctx, model, values)
     try:
-        record_id = ctx.session.execute(sa.insert(table).values(**values)).inserted_primary_key[0]
+        result = ctx.session.execute(sa.insert(table).values(**values))
+        record_id = values["id"] if "id" in values else result.inserted_primary_key[0]
     except IntegrityError:
         raise Invalid({"non_field_errors": ["This record conflicts with an existing one."]}) from None
     _write_links(ctx, model, record_id, changes.links)

@@ -14,7 +14,11 @@ tables (migration ``0002_brainstem``). Layout:
 * the BrainSTEM ``user`` is the shared ``accounts`` row: its profile fields and ``is_admin`` are
   extra columns of ``accounts``.
 
-Every filterable or sortable scalar column with a bounded length is indexed, as is every link.
+Every filterable or sortable scalar column with a bounded length is indexed, as is every link, both ways:
+the primary key ``(source_id, target_id)`` and ``(target_id, source_id)``. The indexes of subjects and sessions
+carry ``id`` as a second column, so their visibility probe (``permissions._linked_to``) needs no table read
+(migration 0005). A link table exposed as a model (``Model.link_of``: ``sessiondatastorage``) also has ``id``,
+``created_at``, ``updated_at`` and ``created_by``.
 """
 
 from __future__ import annotations
@@ -75,15 +79,21 @@ def _server_default(item: Scalar) -> sa.sql.ClauseElement | str | None:
     return None
 
 
-def _fk_column(item: ForeignKey) -> sa.Column:
+def _fk_column(item: ForeignKey, index: bool = True) -> sa.Column:
     target = item.target_model
     assert target is not None
     constraint = (
         [sa.ForeignKey(f"{target.table}.id", ondelete=ON_DELETE.get(item.on_delete))] if item.db_constraint else []
     )
     return sa.Column(
-        item.column, _id_type(target), *constraint, nullable=not (item.required and not item.nullable), index=True
+        item.column, _id_type(target), *constraint, nullable=not (item.required and not item.nullable), index=index
     )
+
+
+def _covering(model: Model) -> bool:
+    """Subjects and sessions: their visibility is a probe of their project links by ``id``, so their indexes
+    carry ``id`` too and a filtered ``count`` never reads the table itself (migration 0005)."""
+    return model.access.kind == "via_projects"
 
 
 def _model_table(model: Model) -> sa.Table:
@@ -92,27 +102,35 @@ def _model_table(model: Model) -> sa.Table:
         if model.id_kind == "int"
         else sa.Column("id", sa.String(UUID_LENGTH), primary_key=True)
     )
+    covering = _covering(model)
     columns: list[sa.schema.SchemaItem] = [
         id_column,
-        sa.Column("created_at", sa.DateTime(), nullable=False, default=utcnow, index=True),
+        sa.Column("created_at", sa.DateTime(), nullable=False, default=utcnow, index=not covering),
         sa.Column("updated_at", sa.DateTime(), nullable=False, default=utcnow),
-        sa.Column("created_by", sa.Integer(), sa.ForeignKey("accounts.id", ondelete="SET NULL"), index=True),
+        sa.Column("created_by", sa.Integer(), sa.ForeignKey("accounts.id", ondelete="SET NULL"), index=not covering),
     ]
+    indexed = ["created_at", "created_by"]
     for item in model.fields:
         if isinstance(item, Timestamp):
             continue
         if isinstance(item, ForeignKey):
-            columns.append(_fk_column(item))
+            columns.append(_fk_column(item, index=not covering))
+            indexed.append(item.column)  # type: ignore[arg-type]
         elif isinstance(item, Scalar):
+            index = item.index and not item.unique
             columns.append(
                 sa.Column(
                     item.name,
                     _scalar_type(item),
                     nullable=item.nullable,
-                    index=item.index and not item.unique,
+                    index=index and not covering,
                     unique=item.unique,
                 )
             )
+            if index:
+                indexed.append(item.name)
+    if covering:
+        columns.extend(sa.Index(f"ix_{model.table}_{name}", name, "id") for name in indexed)
     for group in model.unique_together:
         names = [model.by_name[name].column for name in group]
         columns.append(sa.UniqueConstraint(*names, name=f"uq_{model.table}_{'_'.join(group)}"))
@@ -140,6 +158,8 @@ def _extend_accounts(model: Model) -> sa.Table:
 
 
 def _association(model: Model, item: ManyToMany) -> sa.Table:
+    """``bs_<model>__<field>``: primary key ``(source_id, target_id)``, and ``(target_id, source_id)`` so the
+    records linked to a set of targets (a caller's projects) are read from the index alone (migration 0005)."""
     target = item.target_model
     assert target is not None
     name = f"bs_{model.name}__{item.name}"
@@ -154,10 +174,32 @@ def _association(model: Model, item: ManyToMany) -> sa.Table:
             _id_type(target),
             sa.ForeignKey(f"{target.table}.id", ondelete="CASCADE"),
             primary_key=True,
-            index=True,
         ),
         sa.Column("position", sa.Integer(), nullable=False, default=0),
+        sa.Index(f"ix_{name}_target_id", "target_id", "source_id"),
+        *(_record_columns(name) if _exposed(model, item) else []),
     )
+
+
+def _exposed(model: Model, item: ManyToMany) -> bool:
+    """A registry model shows this link table's rows as records (``Model.link_of``: ``sessiondatastorage``)."""
+    return any(other.link_of == (model.name, item.name) for other in registry.ALL.values())
+
+
+def _record_columns(name: str) -> list[sa.schema.SchemaItem]:
+    """What makes link rows records: an ``id`` and the usual hidden columns (migration 0005)."""
+    return [
+        sa.Column("id", sa.String(UUID_LENGTH), nullable=False),
+        sa.Column("created_at", sa.DateTime(), nullable=False, default=utcnow),
+        sa.Column("updated_at", sa.DateTime(), nullable=False, default=utcnow),
+        sa.Column(
+            "created_by",
+            sa.Integer(),
+            sa.ForeignKey("accounts.id", ondelete="SET NULL", name=f"fk_{name}_created_by"),
+            nullable=True,
+        ),
+        sa.Index(f"ix_{name}_id", "id", unique=True),
+    ]
 
 
 group = sa.Table(
@@ -243,6 +285,8 @@ TABLES: dict[str, sa.Table] = {}
 LINKS: dict[tuple[str, str], sa.Table] = {}
 
 for _model in registry.ALL.values():
+    if _model.link_of is not None:
+        continue  # its table is a link table, below
     if _model.approval_of is not None:
         TABLES[_model.name] = approval
     elif _model.table == "accounts":
@@ -255,5 +299,8 @@ for _model in registry.ALL.values():
     for _field in _model.fields:
         if isinstance(_field, ManyToMany):
             LINKS[(_model.name, _field.name)] = _association(_model, _field)
+for _model in registry.ALL.values():
+    if _model.link_of is not None:
+        TABLES[_model.name] = LINKS[_model.link_of]
 
 accounts: sa.Table = Account.__table__  # type: ignore[assignment]
