@@ -79,3 +79,38 @@ def test_tracker_keeps_a_two_second_sliding_window() -> None:
     result = tracker.update(later)  # the 10 Hz part has slid out of the window
     assert max(result, key=lambda band: result[band][0]) == "beta"
     assert result["alpha"][0] < 0.01 * result["beta"][0]
+
+
+def _scipy_reference(samples: np.ndarray, fs: float) -> dict[str, list[float]]:
+    """The definition of the docstring, written with ``scipy.signal.welch`` and ``scipy.integrate.trapezoid``."""
+    from scipy.integrate import trapezoid
+    from scipy.signal import welch
+
+    nperseg = min(len(samples), max(2, int(round(fs))))
+    freqs, psd = welch(
+        samples, fs=fs, window="hann", nperseg=nperseg, noverlap=nperseg // 2, detrend="constant", axis=0
+    )
+    top = 0.9 * fs / 2
+    result = {}
+    for band, (lo, hi) in BANDS.items():
+        mask = (freqs >= lo) & (freqs < min(hi, top))
+        if lo >= top or mask.sum() == 0:
+            result[band] = [0.0] * samples.shape[1]
+        elif mask.sum() == 1:
+            result[band] = list(psd[mask][0] * (freqs[1] - freqs[0]))
+        else:
+            result[band] = list(trapezoid(psd[mask], freqs[mask], axis=0))
+    return result
+
+
+@pytest.mark.parametrize(
+    ("fs", "seconds"), [(256.0, 2.0), (256.0, 1.3), (250.0, 2.0), (125.0, 1.5), (50.0, 2.0), (9.0, 1.0)]
+)
+def test_band_powers_equal_scipy_welch_and_trapezoid(fs: float, seconds: float) -> None:
+    """The batched-FFT implementation gives scipy's Welch estimate and trapezoid integral (to rounding)."""
+    rng = np.random.default_rng(int(fs * 10 + seconds * 100))
+    samples = rng.normal(0, 10, (int(fs * seconds), 3)) + 5
+    ours = band_powers(samples, fs)
+    reference = _scipy_reference(samples, fs)
+    for band in BANDS:
+        np.testing.assert_allclose(ours[band], reference[band], rtol=1e-9, atol=1e-12)

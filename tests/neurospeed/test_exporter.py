@@ -264,3 +264,70 @@ def test_write_csv_cells(tmp_path: Path) -> None:
         "1.000000,1,KB,keyboard,H,,a;b,none,z",
         "2.000000,2,KB,keyboard,H,b,,x|y,y",
     ]
+
+
+def _records() -> list[dict[str, Any]]:
+    """Packet records of two streams as the recorder stores them: ints and floats, missing values, text with
+    commas, several labels, a timestamp tie across packets, rows out of timestamp order."""
+    return [
+        {"n": 1, "s": "EEG_A", "d": "EEG", "h": "H,1", "r": [[10, -2.5, 100.0], [1.25, 3, 100.5]], "pl": ["a,b"]},
+        {"n": 2, "s": "KB", "d": "keyboard", "h": "H2", "r": [["x,y", None, 100.5], [True, 7.5, 99.0]], "pl": []},
+        {
+            "n": 3,
+            "s": "EEG_A",
+            "d": "EEG",
+            "h": "H,1",
+            "r": [[float("nan"), float("inf"), 101.0078125], [0.1, -0.0, 100.25]],
+            "pl": ["p", "q"],
+            "ol": ["o"],
+        },
+        {"n": 4, "s": "EEG_A", "d": "EEG", "h": "H,1", "r": [[123456.789, 5, 1738575541.021484]], "pl": [""]},
+    ]
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        {},
+        {"stream_ids": ["EEG_A"], "is_all_streams": False},
+        {
+            "stream_ids": ["KB"],
+            "is_all_streams": False,
+            "selected_columns": ["note", "hia_id"],
+            "is_all_columns": False,
+        },
+        {"selected_columns": ["EEG_A:ch1", "onetime_labels"], "is_all_columns": False},
+        {
+            "start_timestamp_mode": "custom_value",
+            "custom_start_timestamp": 100.25,
+            "end_timestamp_mode": "custom_value",
+            "custom_end_timestamp": 101,
+        },
+        {"end_timestamp_mode": "interval_minutes", "custom_timestamp_interval": 0.01},
+    ],
+)
+def test_duckdb_writer_matches_python_writer(tmp_path: Path, overrides: dict[str, Any]) -> None:
+    """The DuckDB fast path writes byte for byte the file of the row-by-row writer (same rows, order, cells)."""
+    from braindock.server.neurospeed.exporter import validate_config, write_csv, write_csv_duckdb
+    from braindock.server.neurospeed.recording_store import encode
+    from braindock.server.storage.neurospeed_models import NsRecorder
+
+    recorder = NsRecorder(
+        id=1,
+        status="stopped",
+        sensors={
+            "EEG_A": {"device_type": "EEG", "channels": ["ch0", "ch1"]},
+            "KB": {"device_type": "keyboard", "channels": ["key,code", "note"]},
+        },
+        stream_ids=["EEG_A", "KB"],
+        minimum_timestamp=99.0,
+        maximum_timestamp=1738575541.021484,
+    )
+    config = validate_config({**CONFIG, **overrides}, recorder)
+    source = tmp_path / "packets.jsonl"
+    source.write_bytes(b"".join(encode(record) for record in _records()))
+    python, fast = tmp_path / "python.csv", tmp_path / "duckdb.csv"
+    count = write_csv(recorder, config, _records(), python)
+    assert write_csv_duckdb(recorder, config, source, fast) == count
+    assert fast.read_text() == python.read_text()
+    assert count > 0

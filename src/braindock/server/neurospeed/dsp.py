@@ -5,7 +5,8 @@
 * **Window**: a ring buffer of the last :data:`WINDOW_S` = 2 s of samples (``2 × sampling_frequency`` rows);
   after every accepted packet the whole buffer is analysed. Until :data:`MIN_BUFFER_S` = 1 s is buffered,
   every band is ``0.0``.
-* **PSD**: ``scipy.signal.welch`` with a Hann window, segment length ``nperseg = min(1 s, buffer)`` samples,
+* **PSD**: Welch's method exactly as ``scipy.signal.welch`` computes it (one batched real FFT here) with a
+  Hann window, segment length ``nperseg = min(1 s, buffer)`` samples,
   **50 % overlap** (``noverlap = nperseg // 2``), constant (mean) detrending per segment, one-sided density
   scaling, so the PSD is in input units²/Hz and a 1 s segment gives 1 Hz resolution.
 * **Band power**: absolute power in input units² (µV² for µV input): the trapezoid integral of the PSD over
@@ -25,10 +26,10 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import lru_cache
 
 import numpy as np
-from scipy.integrate import trapezoid
-from scipy.signal import welch
+from scipy.signal import get_window
 
 #: Band name → half-open edges [lo, hi) in Hz, in the order of ``neurospeed.md`` 8.2.
 BANDS: dict[str, tuple[float, float]] = {
@@ -46,37 +47,80 @@ SEGMENT_S = 1.0
 NYQUIST_CLIP = 0.9
 
 
+@lru_cache(maxsize=64)
+def _plan(nperseg: int, sampling_frequency: float) -> tuple[np.ndarray, np.ndarray]:
+    """The Hann window scaled for a one-sided PSD density, and the band-integration matrix, for one
+    segment length and sampling frequency (cached: every stream of a given rate shares them).
+
+    Returns:
+        ``(window, weights)``: ``window`` of shape ``(nperseg,)`` is the periodic Hann window divided by
+        ``sqrt(fs * sum(w**2))`` (scipy's ``welch`` density scaling); ``weights`` of shape
+        ``(len(BANDS), nperseg // 2 + 1)`` turns a one-sided PSD into band powers: the trapezoid rule over the
+        bins with ``lo <= f < min(hi, clip)``, ``psd × bin width`` for a band of one bin, zeros for an empty
+        band or one whose lower edge is at or above the clip (0.9 × Nyquist).
+    """
+    window = get_window("hann", nperseg)
+    window = window / np.sqrt(sampling_frequency * float(np.sum(window * window)))
+    freqs = np.fft.rfftfreq(nperseg, d=1.0 / sampling_frequency)
+    top = NYQUIST_CLIP * sampling_frequency / 2.0
+    weights = np.zeros((len(BANDS), len(freqs)))
+    step = float(freqs[1] - freqs[0]) if len(freqs) > 1 else 0.0
+    for row, (lo, hi) in enumerate(BANDS.values()):
+        hi = min(hi, top)
+        picked = np.flatnonzero((freqs >= lo) & (freqs < hi))
+        if lo >= top or len(picked) == 0:
+            continue
+        if len(picked) == 1:
+            weights[row, picked[0]] = step
+            continue
+        gaps = np.diff(freqs[picked])
+        weights[row, picked[:-1]] += gaps / 2
+        weights[row, picked[1:]] += gaps / 2
+    return window, weights
+
+
+def _welch(data: np.ndarray, sampling_frequency: float, nperseg: int) -> np.ndarray:
+    """One-sided Welch PSD of ``data`` (``(n_samples, n_channels)``), shape ``(nperseg // 2 + 1, n_channels)``.
+
+    The same estimate as ``scipy.signal.welch(data, fs, window="hann", nperseg=nperseg, noverlap=nperseg // 2,
+    detrend="constant", axis=0)`` (mean of the segments' periodograms; samples after the last full segment are
+    not used), computed with one batched real FFT.
+    """
+    window, _ = _plan(nperseg, sampling_frequency)
+    step = nperseg - nperseg // 2
+    count = (len(data) - nperseg) // step + 1
+    starts = np.arange(count) * step
+    segments = data[starts[:, None] + np.arange(nperseg)[None, :]]  # (count, nperseg, channels)
+    segments = segments - segments.mean(axis=1, keepdims=True)
+    spectrum = np.fft.rfft(segments * window[None, :, None], axis=1)
+    psd = (spectrum.real**2 + spectrum.imag**2).mean(axis=0)
+    if nperseg % 2 == 0:
+        psd[1:-1] *= 2.0
+    else:
+        psd[1:] *= 2.0
+    return psd
+
+
 def band_powers(samples: np.ndarray, sampling_frequency: float) -> dict[str, list[float]]:
     """Absolute band power per channel of ``samples`` (shape ``(n_samples, n_channels)``, any units).
 
     Returns:
         ``{band: [power of channel 0, channel 1, ...]}`` for every band of :data:`BANDS`, in units² of the
         input; all zeros when fewer than :data:`MIN_BUFFER_S` seconds (or fewer than 2 samples) are given.
+
+    Raises:
+        ValueError: ``samples`` is not 2-D.
     """
     data = np.nan_to_num(np.asarray(samples, dtype=float), nan=0.0, posinf=0.0, neginf=0.0)
     if data.ndim != 2:
         raise ValueError(f"samples must be 2-D (n_samples, n_channels), not shape {data.shape}")
     n_samples, n_channels = data.shape
-    zeros = {band: [0.0] * n_channels for band in BANDS}
     if n_samples < max(2, int(MIN_BUFFER_S * sampling_frequency)):
-        return zeros
+        return {band: [0.0] * n_channels for band in BANDS}
     nperseg = min(n_samples, max(2, int(round(SEGMENT_S * sampling_frequency))))
-    freqs, psd = welch(
-        data, fs=sampling_frequency, window="hann", nperseg=nperseg, noverlap=nperseg // 2, detrend="constant", axis=0
-    )
-    top = NYQUIST_CLIP * sampling_frequency / 2.0
-    result: dict[str, list[float]] = {}
-    for band, (lo, hi) in BANDS.items():
-        hi = min(hi, top)
-        mask = (freqs >= lo) & (freqs < hi)
-        if lo >= top or mask.sum() == 0:
-            result[band] = [0.0] * n_channels
-        elif mask.sum() == 1:
-            step = float(freqs[1] - freqs[0])
-            result[band] = [float(v) for v in psd[mask][0] * step]
-        else:
-            result[band] = [float(v) for v in trapezoid(psd[mask], freqs[mask], axis=0)]
-    return result
+    _, weights = _plan(nperseg, float(sampling_frequency))
+    powers = weights @ _welch(data, float(sampling_frequency), nperseg)  # (bands, channels)
+    return dict(zip(BANDS, powers.tolist(), strict=True))
 
 
 class BandPowerTracker:
@@ -97,6 +141,9 @@ class BandPowerTracker:
         """Append ``rows`` (their first ``channel_count`` values; the timestamp is ignored) and return
         :func:`band_powers` over the last :data:`WINDOW_S` seconds."""
         if rows:
-            block = np.array([[float(v) for v in row[: self.channel_count]] for row in rows], dtype=float)
+            try:  # validated EEG rows: numbers of one width, so numpy converts them in one call
+                block = np.asarray(rows, dtype=float)[:, : self.channel_count]
+            except (TypeError, ValueError):
+                block = np.array([[float(v) for v in row[: self.channel_count]] for row in rows], dtype=float)
             self._buffer = np.concatenate([self._buffer, block])[-self.capacity :]
         return band_powers(self._buffer, self.sampling_frequency)

@@ -22,6 +22,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import hmac
 import logging
@@ -34,6 +35,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+import duckdb
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -47,7 +49,7 @@ from braindock.server.neurospeed.recorder import (
     parse_id,
     recorder_columns,
 )
-from braindock.server.neurospeed.recording_store import read_records, recording_dir
+from braindock.server.neurospeed.recording_store import FILE_NAME, read_records, recording_dir
 from braindock.server.storage.database import Database
 from braindock.server.storage.neurospeed_models import NsCustomer, NsExporter, NsRecorder, NsUser
 
@@ -55,6 +57,9 @@ log = logging.getLogger("braindock.neurospeed.exporter")
 
 LINK_TTL_S = 600
 CONCURRENCY = 1
+#: DuckDB limits of one export job: beyond the memory limit the sort spills to the export directory.
+DUCKDB_THREADS = 2
+DUCKDB_MEMORY_LIMIT = "1GB"
 #: Timestamps above this are taken for milliseconds and refused (5.1): year 5138 in seconds.
 MAX_EPOCH_S = 1e11
 
@@ -186,21 +191,8 @@ def write_csv(recorder: NsRecorder, config: dict[str, Any], records: Any, target
     Returns: the number of data rows.
     """
     streams = list(config["stream_ids"])
-    channels = channel_columns(recorder.sensors or {}, streams)
-    if not config["is_all_columns"]:
-        wanted = set(config["selected_columns"])
-        full = {(s, i): n for n, s, i in channel_columns(recorder.sensors or {}, [*streams, ""]) if ":" in n}
-        channels = [c for c in channels if c[0] in wanted or full.get((c[1], c[2])) in wanted]
-        labels = [c for c in LABEL_COLUMNS if c in wanted]
-        identity = [c for c in IDENTITY_COLUMNS if c in wanted or c != "hia_id"]
-    else:
-        labels, identity = list(LABEL_COLUMNS), list(IDENTITY_COLUMNS)
-    start = config.get("custom_start_timestamp") if config["start_timestamp_mode"] == "custom_value" else None
-    end_mode = config["end_timestamp_mode"]
-    end = config.get("custom_end_timestamp") if end_mode == "custom_value" else None
-    if end_mode == "interval_minutes":
-        base = start if start is not None else recorder.minimum_timestamp
-        end = None if base is None else base + config["custom_timestamp_interval"] * 60
+    identity, channels, labels = _columns(recorder, config)
+    start, end = _window(recorder, config)
     by_stream: dict[str, list[tuple[str, int]]] = {}
     for position, (_, stream_id, index) in enumerate(channels):
         by_stream.setdefault(stream_id, []).append((position, index))
@@ -239,6 +231,155 @@ def write_csv(recorder: NsRecorder, config: dict[str, Any], records: Any, target
             handle.write(line + "\n")
     partial.replace(target)
     return len(rows)
+
+
+def _columns(recorder: NsRecorder, config: dict[str, Any]) -> tuple[list[str], list[tuple[str, str, int]], list[str]]:
+    """``(identity columns, channel columns (name, stream id, index), label columns)`` of an export (5.5)."""
+    streams = list(config["stream_ids"])
+    channels = channel_columns(recorder.sensors or {}, streams)
+    if not config["is_all_columns"]:
+        wanted = set(config["selected_columns"])
+        full = {(s, i): n for n, s, i in channel_columns(recorder.sensors or {}, [*streams, ""]) if ":" in n}
+        channels = [c for c in channels if c[0] in wanted or full.get((c[1], c[2])) in wanted]
+        return (
+            [c for c in IDENTITY_COLUMNS if c in wanted or c != "hia_id"],
+            channels,
+            [c for c in LABEL_COLUMNS if c in wanted],
+        )
+    return list(IDENTITY_COLUMNS), channels, list(LABEL_COLUMNS)
+
+
+def _window(recorder: NsRecorder, config: dict[str, Any]) -> tuple[float | None, float | None]:
+    """The inclusive ``(start, end)`` sample-timestamp window of an export in epoch s (``None``: open), 5.1."""
+    start = config.get("custom_start_timestamp") if config["start_timestamp_mode"] == "custom_value" else None
+    end_mode = config["end_timestamp_mode"]
+    end = config.get("custom_end_timestamp") if end_mode == "custom_value" else None
+    if end_mode == "interval_minutes":
+        base = start if start is not None else recorder.minimum_timestamp
+        end = None if base is None else base + config["custom_timestamp_interval"] * 60
+    return start, end
+
+
+def _ident(name: str) -> str:
+    """``name`` as a quoted SQL identifier."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _sql_text(expression: str) -> str:
+    """SQL turning text ``expression`` into a CSV-safe cell (commas → ``;``, CR/LF → space), like :func:`_cell`."""
+    return f"replace(replace(replace({expression}, ',', ';'), chr(13), ' '), chr(10), ' ')"
+
+
+def _sql_cell(value: str) -> str:
+    """SQL for one channel cell from the JSON ``value`` of a stored row, as :func:`_cell` writes it.
+
+    Numbers keep the text Python's ``json`` wrote for them (so ``10`` stays ``10`` and ``12.5`` stays ``12.5``);
+    ``NaN``/``±Infinity``/``null`` become empty cells; strings lose their quotes and commas; booleans are
+    ``true``/``false``.
+    """
+    text = f"{value}::VARCHAR"
+    string = _sql_text(value + "->>'$'")
+    return (
+        f"CASE WHEN {text} IN ('NaN', 'Infinity', '-Infinity', 'null') THEN NULL "
+        f"WHEN starts_with({text}, '\"') THEN {string} ELSE {text} END"
+    )
+
+
+def _sql_labels(column: str) -> str:
+    joined = f"coalesce(array_to_string({column}, '|'), '')"
+    return f"CASE WHEN {joined} = '' THEN 'none' ELSE replace({joined}, ',', ';') END"
+
+
+def write_csv_duckdb(recorder: NsRecorder, config: dict[str, Any], source: Path, target: Path) -> int:
+    """:func:`write_csv` done by DuckDB straight from the packet file ``source``: same header, rows and cells.
+
+    DuckDB parses the JSON lines, unnests the sample rows, filters, sorts by (timestamp, packets_counter, row
+    in packet) and writes the CSV in parallel, spilling to ``target``'s directory beyond
+    :data:`DUCKDB_MEMORY_LIMIT`. Channel values keep their stored JSON text; numbers that Python's ``json`` wrote
+    in exponent notation (below 1e-4 or from 1e16 in magnitude) come out in DuckDB's positional notation of the
+    same value. ``source`` must hold only complete lines.
+
+    Returns: the number of data rows.
+
+    Raises:
+        duckdb.Error: the file does not parse as packet records (the caller falls back to :func:`write_csv`).
+    """
+    identity, channels, labels = _columns(recorder, config)
+    start, end = _window(recorder, config)
+    streams = list(config["stream_ids"])
+    several = len(streams) > 1
+    select: list[str] = []
+    for name in identity:
+        if name == "timestamp":
+            six = "printf('%.6f', ts)"
+            select.append(f"CASE WHEN {six}::DOUBLE = ts THEN {six} ELSE ts::VARCHAR END AS {_ident(name)}")
+        elif name == "packets_counter":
+            select.append(f"n AS {_ident(name)}")
+        elif name == "stream_id":
+            select.append(f"replace(s, ',', ';') AS {_ident(name)}")
+        elif name == "device_type":
+            select.append(f"d AS {_ident(name)}")
+        else:
+            select.append(f"replace(h, ',', ';') AS {_ident(name)}")
+    for name, stream_id, index in channels:
+        cell = _sql_cell(f"row[{index + 1}]")
+        guard = f"{index + 1} < len(row)" + (f" AND k = {streams.index(stream_id)}" if several else "")
+        select.append(f"CASE WHEN {guard} THEN {cell} END AS {_ident(name)}")
+    for name in labels:
+        select.append(f"{_sql_labels('pl' if name == 'packet_labels' else 'ol')} AS {_ident(name)}")
+    where = ["ts IS NOT NULL", "isfinite(ts)"]
+    if start is not None:
+        where.append(f"ts >= {float(start)!r}")
+    if end is not None:
+        where.append(f"ts <= {float(end)!r}")
+    columns = "{'n': 'BIGINT', 's': 'VARCHAR', 'd': 'VARCHAR', 'h': 'VARCHAR', 'r': 'JSON[][]', "
+    columns += "'pl': 'VARCHAR[]', 'ol': 'VARCHAR[]'}"
+    path = str(source).replace("'", "''")
+    partial = target.with_suffix(".part")
+    spill = target.parent / "duckdb-spill"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    config_db = {"threads": DUCKDB_THREADS, "memory_limit": DUCKDB_MEMORY_LIMIT, "temp_directory": str(spill)}
+    try:
+        with duckdb.connect(config=config_db) as con:
+            con.execute("CREATE TEMP TABLE wanted (s VARCHAR, k INTEGER)")
+            con.executemany("INSERT INTO wanted VALUES (?, ?)", [[s, k] for k, s in enumerate(streams)])
+            query = f"""
+                COPY (
+                    WITH packets AS (
+                        SELECT n, s, d, h, r, pl, ol, k
+                        FROM read_json('{path}', format = 'newline_delimited', columns = {columns})
+                        JOIN wanted USING (s)
+                    ),
+                    samples AS (
+                        SELECT n, s, d, h, pl, ol, k, unnest(r) AS row, generate_subscripts(r, 1) AS i FROM packets
+                    ),
+                    stamped AS (
+                        SELECT *, CASE WHEN json_type(row[len(row)]) IN ('DOUBLE', 'BIGINT', 'UBIGINT')
+                                       THEN row[len(row)]::DOUBLE END AS ts
+                        FROM samples
+                    )
+                    SELECT {", ".join(select)} FROM stamped WHERE {" AND ".join(where)} ORDER BY ts, n, i
+                ) TO '{str(partial).replace("'", "''")}' (FORMAT csv, HEADER, DELIMITER ',', QUOTE '', ESCAPE '')
+            """
+            count = con.execute(query).fetchone()[0]
+    finally:
+        shutil.rmtree(spill, ignore_errors=True)
+    partial.replace(target)
+    return int(count)
+
+
+def _last_line_end(path: Path, size: int) -> int:
+    """The offset just after the last ``\\n`` within the first ``size`` bytes of ``path`` (0 if none)."""
+    with open(path, "rb") as handle:
+        position = size
+        while position > 0:
+            step = min(position, 1 << 16)
+            handle.seek(position - step)
+            found = handle.read(step).rfind(b"\n")
+            if found >= 0:
+                return position - step + found + 1
+            position -= step
+    return 0
 
 
 def exporter_json(row: NsExporter, recorder: NsRecorder, username: str) -> dict[str, Any]:
@@ -334,9 +475,9 @@ class Exporters:
             self._recorders.refresh(recorder)
             db.expunge(recorder)
         target = export_dir(self.data_dir, exporter_id) / (file_name or "export.csv")
-        path = recording_dir(self.data_dir, recorder_id) / "packets.jsonl"
+        path = recording_dir(self.data_dir, recorder_id) / FILE_NAME
         started = time.monotonic()
-        count = write_csv(recorder, config, read_records(path), target)
+        count = self._write(recorder, config, path, target)
         with self._database().session() as db:
             row = db.get(NsExporter, exporter_id)
             if row is None:  # deleted meanwhile
@@ -346,6 +487,33 @@ class Exporters:
             row.file_size = target.stat().st_size
             row.rows_count = count
         log.info("exporter %d: %d rows exported in %.2f s", exporter_id, count, time.monotonic() - started)
+
+    @staticmethod
+    def _write(recorder: NsRecorder, config: dict[str, Any], path: Path, target: Path) -> int:
+        """Write the CSV with DuckDB (:func:`write_csv_duckdb`), or row by row in Python when DuckDB cannot
+        read the packet file. A recorder that is still active is read from a snapshot of its complete lines."""
+        snapshot = None
+        if recorder.status != "stopped":  # the recorder may append (even half a line) while we read
+            snapshot = target.parent / "snapshot.jsonl"
+            target.parent.mkdir(parents=True, exist_ok=True)
+            with open(path, "rb") as source, open(snapshot, "wb") as copy:
+                shutil.copyfileobj(source, copy)
+                copy.flush()
+                copy.truncate(_last_line_end(snapshot, copy.tell()))
+        try:
+            try:
+                return write_csv_duckdb(recorder, config, snapshot or path, target)
+            except duckdb.Error as exc:
+                log.warning(
+                    "exporter of recorder %d: DuckDB could not read the packets (%s); writing in Python",
+                    recorder.id,
+                    exc,
+                )
+                return write_csv(recorder, config, read_records(snapshot or path), target)
+        finally:
+            if snapshot is not None:
+                with contextlib.suppress(OSError):
+                    snapshot.unlink()
 
     def _fail(self, exporter_id: int, error: str) -> None:
         with self._database().session() as db:
