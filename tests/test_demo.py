@@ -78,6 +78,7 @@ def test_demo_walks_through_the_real_data_twice(tmp_path: Path) -> None:
     assert "Mus musculus (NCBI Taxonomy 10090)" in out
     assert "3 subjects (C57BL/6J), 12 sessions (17 records created now)" in out
     assert "parent CA (Ammon's horn)" in out
+    assert "sorted by graph_order): CA1 (Field CA1), CA2 (Field CA2), CA3 (Field CA3)" in out
     assert "8 match, first 5" in out
     second = run_demo(data_dir)
     assert second.returncode == 0, second.stdout[-3000:] + second.stderr[-3000:]

@@ -5,9 +5,9 @@ Reference data ship inside PyPI packages (the ``demo`` extra); nothing is downlo
 * brain regions: the Allen mouse brain atlas structure tree of ``iblatlas`` 1.3.0
   (``iblatlas/allen_structure_tree.csv``, 1,327 structures plus a ``void`` row that is skipped),
   read from the installed distribution's files without importing ``iblatlas`` (installed with
-  ``--no-deps``: its runtime dependencies are not needed). BrainSTEM's ``brainregion`` has no parent
-  field, so the hierarchy goes into each region's description (Allen id, parent acronym and name,
-  depth, structure id path);
+  ``--no-deps``: its runtime dependencies are not needed). The hierarchy goes into the region fields of
+  the data model (``region_id`` = Allen id, ``parent_acronym``, ``graph_order``) and, readable at a
+  glance, into each region's description (parent acronym and name, depth, structure id path);
 * species: the openMINDS controlled terms of ``openminds`` 0.6.1
   (``openminds.latest.controlled_terms.Species.instances()``, 26 species) with their NCBI Taxonomy
   ids as ``external_identifiers``.
@@ -76,14 +76,24 @@ def openminds_species() -> list[dict[str, Any]]:
 
 
 def region_body(row: dict[str, str], by_id: dict[str, dict[str, str]]) -> dict[str, Any]:
-    """The ``brainregion`` record of one Allen structure (hierarchy in the description)."""
+    """The ``brainregion`` record of one Allen structure (hierarchy in the fields and the description)."""
     parent = by_id.get(row["parent_structure_id"])
     parent_text = f"parent {parent['acronym']} ({parent['name']})" if parent else "top of the hierarchy"
     description = (
         f"Allen Mouse Brain Atlas structure {row['id']}; {parent_text}; depth {row['depth']}; "
         f"structure id path {row['structure_id_path']}"
     )
-    return {"name": row["name"], "acronym": row["acronym"], "atlas": ATLAS, "description": description}
+    body: dict[str, Any] = {
+        "name": row["name"],
+        "acronym": row["acronym"],
+        "atlas": ATLAS,
+        "description": description,
+        "region_id": int(row["id"]),
+        "graph_order": int(row["graph_order"]),
+    }
+    if parent:
+        body["parent_acronym"] = parent["acronym"]
+    return body
 
 
 def species_body(item: dict[str, Any]) -> dict[str, Any]:
@@ -244,6 +254,13 @@ def run_brainstem_tour(settings: Settings, server_url: str, token: str, tour: An
         )
         hippocampus = client.load("brainregion", filters={"acronym": "CA1", "atlas": ATLAS}).json()["brain_regions"][0]
         tour.say(f"CA1: {hippocampus['description']}")
+        children = client.load(
+            "brainregion", filters={"parent_acronym": "CA", "atlas": ATLAS}, sort=["graph_order"]
+        ).json()["brain_regions"]
+        tour.say(
+            "Children of CA (filter parent_acronym=CA, sorted by graph_order): "
+            + ", ".join(f"{r['acronym']} ({r['name']})" for r in children)
+        )
         mus = client.load("species", filters={"name.icontains": "mus"}, sort=["name"]).json()["species"]
         tour.say(
             "Species matching 'mus': "
