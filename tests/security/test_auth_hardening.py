@@ -281,10 +281,6 @@ def test_no_passwords_or_tokens_in_the_server_log(tenants: Tenants) -> None:
 # -- exporter download links -----------------------------------------------------------------------------
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="needs /tmp/security-findings/exporter-link-ttl.patch (neurospeed/ owner): link lifetime setting",
-)
 def test_download_links_expire_after_the_configured_lifetime(hardened: Hardened) -> None:
     customer: Customer = new_customer(hardened.server)
     user = customer.create_user()

@@ -41,12 +41,12 @@ from sqlalchemy.orm import Session
 
 from braindock.server.neurospeed.accounts import iso
 from braindock.server.neurospeed.errors import NsBadRequest, NsConflict, NsForbidden, NsNotFound
+from braindock.server.neurospeed.http import parse_id
 from braindock.server.neurospeed.recorder import (
     IDENTITY_COLUMNS,
     LABEL_COLUMNS,
     Recorders,
     channel_columns,
-    parse_id,
     recorder_columns,
 )
 from braindock.server.neurospeed.recording_store import FILE_NAME, read_records, recording_dir
@@ -419,12 +419,17 @@ class Exporters:
         database: returns the metadata store.
         recorders: the recorders (to flush a recorder before reading its file).
         link_key: HMAC key of download links.
+        link_ttl_s: lifetime of a download link in seconds (``Settings.export_link_ttl_s``, default
+            :data:`LINK_TTL_S`).
     """
 
-    def __init__(self, database: Callable[[], Database], recorders: Recorders, link_key: bytes) -> None:
+    def __init__(
+        self, database: Callable[[], Database], recorders: Recorders, link_key: bytes, link_ttl_s: int = LINK_TTL_S
+    ) -> None:
         self._database = database
         self._recorders = recorders
         self._key = link_key
+        self._link_ttl_s = link_ttl_s
         self._semaphore = asyncio.Semaphore(CONCURRENCY)
         self._tasks: set[asyncio.Task] = set()
 
@@ -601,14 +606,14 @@ class Exporters:
         return hmac.new(self._key, f"{exporter_id}:{expires}".encode(), hashlib.sha256).hexdigest()
 
     def link(self, base_url: str, row: NsExporter, now: float | None = None) -> str:
-        """An absolute download URL for an ``exported`` exporter, valid :data:`LINK_TTL_S` (5.3).
+        """An absolute download URL for an ``exported`` exporter, valid ``link_ttl_s`` seconds (5.3).
 
         Raises:
             NsConflict: the export has not finished (409).
         """
         if row.status != "exported":
             raise NsConflict(f"exporter {row.id} is {row.status}, not exported")
-        expires = int((time.time() if now is None else now) + LINK_TTL_S)
+        expires = int((time.time() if now is None else now) + self._link_ttl_s)
         name = quote(row.file_name or "export.csv")
         signature = self._signature(row.id, expires)
         path = f"/api/gateway/exporter/file/{row.id}/{name}"

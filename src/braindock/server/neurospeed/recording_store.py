@@ -57,6 +57,7 @@ class Stats:
     hia_ids: list[str] = field(default_factory=list)
     minimum: float | None = None
     maximum: float | None = None
+    _label_set: set[str] = field(default_factory=set, repr=False)
 
     def add(self, record: dict[str, Any], channels: list[str] | None, size: int) -> None:
         """Account for one stored ``record`` of ``size`` bytes (``channels``: its stream's channel names)."""
@@ -67,7 +68,8 @@ class Stats:
             self.sensors[stream_id] = {"device_type": record["d"], "channels": list(channels or [])}
             self.stream_ids.append(stream_id)
         for label in [*record.get("pl", []), *record.get("ol", [])]:
-            if label not in self.labels:
+            if label not in self._label_set:  # a set: a recording may carry many thousands of distinct labels
+                self._label_set.add(label)
                 self.labels.append(label)
         if record["h"] not in self.hia_ids:
             self.hia_ids.append(record["h"])

@@ -52,7 +52,7 @@ class NeuroSpeed:
         recorders.start()
         self._recorders = recorders
         link_key = hmac.new(key, b"braindock neurospeed exporter download links", hashlib.sha256).digest()
-        self._exporters = Exporters(database, recorders, link_key)
+        self._exporters = Exporters(database, recorders, link_key, settings.export_link_ttl_s)
         self._exporters.start()
 
     async def stop(self) -> None:

@@ -78,9 +78,20 @@ def credential(environ: dict[str, Any], name: str) -> str | None:
     return values[0] if values else None
 
 
+class JsonPacket(socketio.packet.Packet):
+    """Socket.IO packets whose data is JSON only (every event braindock emits is JSON; neurospeed.md 6.1: text
+    frames only). python-socketio's default packet scans the whole payload recursively for ``bytes`` on every
+    emit to decide on binary attachments; for a ``data`` event of 64 rows that scan costs more than encoding it."""
+
+    @classmethod
+    def data_is_binary(cls, data: Any) -> bool:
+        return isinstance(data, bytes | bytearray)
+
+
 def _server(async_handlers: bool = True) -> socketio.AsyncServer:
     return socketio.AsyncServer(
         async_mode="asgi",
+        serializer=JsonPacket,
         cors_allowed_origins="*",
         max_http_buffer_size=MAX_FRAME_BYTES,
         async_handlers=async_handlers,
@@ -149,9 +160,12 @@ class HiaHub:
         return await asyncio.to_thread(lookup)
 
     async def _emit_user_room(self, user_id: int, event: str, payload: dict[str, Any]) -> None:
+        """Emit to the user room on both user-room paths, skipping a path where nobody listens: python-socketio
+        JSON-encodes the payload on every ``emit``, even to an empty room (a third of the per-packet CPU)."""
         room = user_room(user_id)
-        await self.as_user.emit(event, payload, room=room)
-        await self.as_customer.emit(event, payload, room=room)
+        for server in (self.as_user, self.as_customer):
+            if server.manager.rooms.get("/", {}).get(room):
+                await server.emit(event, payload, room=room)
 
     def _register(self) -> None:
         self.hia.on("connect", self._hia_connect)

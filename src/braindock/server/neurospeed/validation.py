@@ -265,11 +265,15 @@ def parse_packet(packet: Any, sensors: dict[str, Sensor], now: float | None = No
     for index, row in enumerate(rows):
         if not isinstance(row, list) or len(row) != width:
             raise ValidationError(f"stream {stream_id}: row {index} does not have {width} values like row 0")
-        for value in row[:count]:
-            if numeric and not _is_number(value):
-                raise ValidationError(f"stream {stream_id}: row {index} has a non-numeric value {_show(value)}")
-            if not numeric and not (_is_number(value) or value is None or isinstance(value, str)):
-                raise ValidationError(f"stream {stream_id}: row {index} has an unsupported value {_show(value)}")
+        # the common case first, without a call per value (``type(...) is`` also excludes bool)
+        if numeric and all(type(value) is float or type(value) is int for value in row[:count]):
+            pass
+        else:
+            for value in row[:count]:
+                if numeric and not _is_number(value):
+                    raise ValidationError(f"stream {stream_id}: row {index} has a non-numeric value {_show(value)}")
+                if not numeric and not (_is_number(value) or value is None or isinstance(value, str)):
+                    raise ValidationError(f"stream {stream_id}: row {index} has an unsupported value {_show(value)}")
         if width == count + 1 and not _is_timestamp(row[count]):
             raise ValidationError(
                 f"stream {stream_id}: row {index} timestamp {_show(row[count])} is not a finite number of epoch seconds"
