@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint format bench clean
+.PHONY: demo test lint format bench soak clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +37,12 @@ format: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/braindata.py
 	$(BIN)/python benchmarks/brainstem.py
+	$(BIN)/python benchmarks/streaming.py
+	$(BIN)/python benchmarks/crash_loss.py --trials 3
+
+# the streaming load for 10 minutes: server memory over time and losses (about 13 minutes)
+soak: $(STAMP)
+	$(BIN)/python benchmarks/soak.py --minutes 10
 
 clean:
 	rm -rf $(VENV) braindock-data .pytest_cache

@@ -323,6 +323,8 @@ def test_kill_9_during_memory_base_import_leaves_it_complete_or_absent(
     assert memory_bases(server, token) == []
     assert registered_files(data_dir) == {}
     check_disk(data_dir)
+    # the server's start removed the killed import's temporary file (nobody held its lock any more)
+    assert sorted(path.name for path in folder.iterdir()) == []
     # the same import now runs to completion and is complete
     bc_id = int(server.cli("memory-base", "import", "crash-plant", str(source), "--name", "Big line"))
     listed = memory_bases(server, token)

@@ -26,7 +26,9 @@ class Services:
         from braindock.server.storage.database import open_database
 
         settings.ensure_dirs()
-        return cls(settings, open_database(settings.database_url), SampleStore(settings.memory_base_dir))
+        samples = SampleStore(settings.memory_base_dir)
+        samples.remove_abandoned()  # temporary files of imports killed before they finished
+        return cls(settings, open_database(settings.database_url), samples)
 
     def close(self) -> None:
         self.samples.close()
