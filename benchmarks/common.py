@@ -1,10 +1,13 @@
-"""Pieces both benchmarks share: the official client's virtualenv, the admin CLI, and RESULTS.md."""
+"""Pieces the benchmarks share: the official client's virtualenv, the admin CLI, the work directory and RESULTS.md."""
 
 from __future__ import annotations
 
+import argparse
 import shutil
 import subprocess
 import sys
+import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 from braindock.server_process import cli_command
@@ -57,3 +60,23 @@ def write_results(heading: str, section: str) -> None:
         text = text.rstrip("\n") + "\n\n" + section
     RESULTS_FILE.write_text(text.rstrip("\n") + "\n")
     print(f"wrote {RESULTS_FILE}", flush=True)
+
+
+def run_and_report(
+    args: argparse.Namespace, run: Callable[[argparse.Namespace, Path], str], section: str, prefix: str
+) -> int:
+    """Run ``run(args, work_dir)`` in ``args.keep`` (emptied first, kept afterwards) or a temporary directory
+    named ``prefix…``, print the report it returns and, with ``args.write_results``, put it into RESULTS.md
+    under ``section``. Returns the process exit code (0)."""
+    if args.keep is not None:
+        shutil.rmtree(args.keep, ignore_errors=True)
+        args.keep.mkdir(parents=True)
+        text = run(args, args.keep.resolve())
+    else:
+        with tempfile.TemporaryDirectory(prefix=prefix) as work:
+            text = run(args, Path(work))
+    print()
+    print(text)
+    if args.write_results:
+        write_results(section, text)
+    return 0

@@ -23,10 +23,8 @@ import argparse
 import io
 import os
 import random
-import shutil
 import signal
 import sys
-import tempfile
 import threading
 import time
 from datetime import datetime
@@ -38,7 +36,7 @@ import pandas as pd
 
 from braindock.server.neurospeed.recorder import SYNC_INTERVAL_S
 from braindock.server_process import ServerProcess
-from common import write_results
+from common import run_and_report
 from streaming import (
     FREQUENCY,
     PERIOD_S,
@@ -231,19 +229,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=4, help="random seed of the kill moments")
     parser.add_argument("--write-results", action="store_true", help="write the report into benchmarks/RESULTS.md")
     parser.add_argument("--keep", type=Path, default=None, help="use this work directory and keep it afterwards")
-    args = parser.parse_args(argv)
-    if args.keep is not None:
-        shutil.rmtree(args.keep, ignore_errors=True)
-        args.keep.mkdir(parents=True)
-        text = run(args, args.keep.resolve())
-    else:
-        with tempfile.TemporaryDirectory(prefix="braindock-crash-") as work:
-            text = run(args, Path(work))
-    print()
-    print(text)
-    if args.write_results:
-        write_results(SECTION, text)
-    return 0
+    return run_and_report(parser.parse_args(argv), run, SECTION, "braindock-crash-")
 
 
 if __name__ == "__main__":

@@ -19,9 +19,7 @@ from __future__ import annotations
 import argparse
 import math
 import os
-import shutil
 import sys
-import tempfile
 import time
 from datetime import datetime
 from pathlib import Path
@@ -30,7 +28,7 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from common import write_results
+from common import run_and_report
 from streaming import (
     create_users,
     machine_info,
@@ -144,19 +142,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--client-processes", type=int, default=2, help="client processes (1, 2 or an even number)")
     parser.add_argument("--write-results", action="store_true", help="write the report into benchmarks/RESULTS.md")
     parser.add_argument("--keep", type=Path, default=None, help="use this work directory and keep it afterwards")
-    args = parser.parse_args(argv)
-    if args.keep is not None:
-        shutil.rmtree(args.keep, ignore_errors=True)
-        args.keep.mkdir(parents=True)
-        text = run(args, args.keep.resolve())
-    else:
-        with tempfile.TemporaryDirectory(prefix="braindock-soak-") as work:
-            text = run(args, Path(work))
-    print()
-    print(text)
-    if args.write_results:
-        write_results(SECTION, text)
-    return 0
+    return run_and_report(parser.parse_args(argv), run, SECTION, "braindock-soak-")
 
 
 if __name__ == "__main__":

@@ -40,10 +40,8 @@ import math
 import multiprocessing as mp
 import os
 import platform
-import shutil
 import statistics
 import sys
-import tempfile
 import threading
 import time
 from collections import defaultdict
@@ -59,7 +57,7 @@ from rich.console import Console
 from rich.table import Table
 
 from braindock.server_process import ServerProcess
-from common import cli, write_results
+from common import cli, run_and_report
 
 SECTION = "## streaming (issue 4)"
 EMAIL = "stream-bench@braindock.local"
@@ -779,19 +777,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--export-repeat", type=int, default=3, help="timed runs of the export and the floor")
     parser.add_argument("--write-results", action="store_true", help="write the report into benchmarks/RESULTS.md")
     parser.add_argument("--keep", type=Path, default=None, help="use this work directory and keep it afterwards")
-    args = parser.parse_args(argv)
-    if args.keep is not None:
-        shutil.rmtree(args.keep, ignore_errors=True)
-        args.keep.mkdir(parents=True)
-        text = run(args, args.keep.resolve())
-    else:
-        with tempfile.TemporaryDirectory(prefix="braindock-stream-") as work:
-            text = run(args, Path(work))
-    print()
-    print(text)
-    if args.write_results:
-        write_results(SECTION, text)
-    return 0
+    return run_and_report(parser.parse_args(argv), run, SECTION, "braindock-stream-")
 
 
 if __name__ == "__main__":
