@@ -8,17 +8,18 @@ placeholder in the path of ``braincube_base_url`` (1.5).
 from fastapi import APIRouter, Depends, Request
 
 from braindock.server.braincube import authoring, braindata, entities, sso
-from braindock.server.identity.requests import authenticate_request
+from braindock.server.braincube.access import braincube_caller
 
 
 def require_braincube_scope(request: Request) -> None:
     """Authenticate before anything else: FastAPI runs router dependencies before it validates bodies, so
-    a caller without valid ``BRAINCUBE`` credentials gets 401/403 and never learns how the body is checked.
+    a caller without valid ``BRAINCUBE`` credentials gets 401/403 and never learns how the body is checked
+    (``shared/reference/braincube.md`` 2.1). The handler reuses this caller (:func:`.access.braincube_caller`).
 
     Raises:
         Unauthorized: missing, invalid, expired or revoked token (401). Forbidden: no BRAINCUBE scope (403).
     """
-    authenticate_request(request, "BRAINCUBE")
+    braincube_caller(request)
 
 
 router = APIRouter()

@@ -10,16 +10,33 @@ from __future__ import annotations
 import re
 import uuid as uuidlib
 
+from fastapi import Request
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from braindock.server.errors import BadRequest, Conflict, Forbidden, NotFound
+from braindock.server.identity.requests import authenticate_request
 from braindock.server.identity.tokens import Caller
 from braindock.server.storage.models import Account, Braincube, BraincubeGrant, MemoryBase, Variable
 
 #: Braincube names become URL path segments and the official client formats them with
 #: ``str.format`` (``braincube.md`` 10.18), so they are restricted to URL-safe characters.
 BRAINCUBE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
+
+
+def braincube_caller(request: Request) -> Caller:
+    """The caller of a Braincube web-service request, authenticated once per request with the ``BRAINCUBE``
+    scope (``shared/reference/braincube.md`` 2.1) and kept in ``request.state`` for the handler.
+
+    Raises:
+        Unauthorized: missing, invalid, expired or revoked token (401).
+        Forbidden: the token lacks the ``BRAINCUBE`` scope (403).
+    """
+    caller: Caller | None = getattr(request.state, "braincube_caller", None)
+    if caller is None:
+        caller = authenticate_request(request, "BRAINCUBE")
+        request.state.braincube_caller = caller
+    return caller
 
 
 def accessible_braincubes(session: Session, account_id: int) -> list[Braincube]:

@@ -31,10 +31,9 @@ from fastapi.responses import StreamingResponse
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 
-from braindock.server.braincube.access import braincube_for, memory_base_for, variables_of
+from braindock.server.braincube.access import braincube_caller, braincube_for, memory_base_for, variables_of
 from braindock.server.braincube.filters import ColumnRef, FilterCompiler, FilterError, parse_long_id
 from braindock.server.errors import BadRequest, NotFound
-from braindock.server.identity.requests import authenticate_request
 from braindock.server.storage.models import MemoryBase
 from braindock.server.storage.samples import ROW_COLUMN, SAMPLE_TABLE, SampleStore, column_name
 
@@ -58,7 +57,7 @@ class DataQuery:
 
 
 def _memory_base(request: Request, session: Session, bc: str, source: str) -> MemoryBase:
-    caller = authenticate_request(request, "BRAINCUBE")
+    caller = braincube_caller(request)
     cube = braincube_for(session, caller, bc)
     match = DATA_SOURCE.match(source)
     if not match:

@@ -14,9 +14,8 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from braindock.server.braincube import serialise
-from braindock.server.braincube.access import braincube_for, memory_base_for, parse_bcid
+from braindock.server.braincube.access import braincube_caller, braincube_for, memory_base_for, parse_bcid
 from braindock.server.errors import NotFound
-from braindock.server.identity.requests import authenticate_request
 from braindock.server.storage.models import Braincube, MbEntity, MemoryBase, Variable
 
 router = APIRouter(prefix="/braincube/{bc}/braincube/mb", tags=["braincube: web services"])
@@ -27,7 +26,13 @@ KIND_NAMES = {"datagroup": "data group", "event": "event", "job": "job", "rule":
 
 
 def open_braincube(request: Request, session: Session, bc: str) -> Braincube:
-    caller = authenticate_request(request, "BRAINCUBE")
+    """The braincube ``bc`` of the request's path, if the authenticated caller may use it (``braincube.md`` 1.5).
+
+    Raises:
+        Unauthorized, Forbidden: see :func:`.access.braincube_caller` (401/403); Forbidden (403) also when the
+            braincube exists but was not granted. NotFound: no braincube of that name (404).
+    """
+    caller = braincube_caller(request)
     return braincube_for(session, caller, bc)
 
 

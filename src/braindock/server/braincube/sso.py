@@ -55,11 +55,10 @@ def _exchange(request: Request) -> dict[str, Any]:
     services = request.app.state.services
     with services.database.session() as session:
         caller = services.verifier.verify(session, bearer.strip(), ("pat",))
-    if caller is None:
-        raise Unauthorized("invalid, expired or revoked personal access token")
-    if not any(caller.has_scope(scope) for scope in EXCHANGE_SCOPES):
-        raise Forbidden(f"token lacks the {' or '.join(EXCHANGE_SCOPES)} scope")
-    with services.database.session() as session:
+        if caller is None:
+            raise Unauthorized("invalid, expired or revoked personal access token")
+        if not any(caller.has_scope(scope) for scope in EXCHANGE_SCOPES):
+            raise Forbidden(f"token lacks the {' or '.join(EXCHANGE_SCOPES)} scope")
         account = session.get(Account, caller.account_id)
         _, token = issue_token(session, account, sorted(caller.scopes), kind="session", lifetime=SESSION_LIFETIME)
     return {"token": token, "expiresIn": int(SESSION_LIFETIME.total_seconds())}

@@ -137,7 +137,11 @@ def _union(first: list[Any] | sa.Select, second: list[Any] | sa.Select) -> list[
 
 def member_ids(ctx: Ctx, model: str) -> list[Any] | sa.Select:
     """Ids of the projects (or personal attributes of ``model``) where the caller is at least a member,
-    directly or through a group: a list resolved once per request, or a subquery when it is long.
+    directly or through a group (``brainstem.md`` 5.1, 5.4, 5.5).
+
+    Returns:
+        a list of ids resolved once per request (``ctx.cache``; empty without a caller), or the subquery when
+        there are more than :data:`LITERAL_IDS_MAX`.
     """
     if ctx.account_id is None:
         return []
@@ -145,19 +149,27 @@ def member_ids(ctx: Ctx, model: str) -> list[Any] | sa.Select:
 
 
 def public_project_ids(ctx: Ctx) -> list[Any] | sa.Select:
-    """Ids of the ``is_public`` projects (5.6), resolved once per request."""
+    """Ids of the ``is_public`` projects (``brainstem.md`` 5.6): a list resolved once per request, or the
+    subquery when there are more than :data:`LITERAL_IDS_MAX`.
+    """
     project = db.TABLES["project"]
     return _cached_ids(ctx, ("public", "project"), sa.select(project.c.id).where(project.c.is_public.is_(True)))
 
 
 def project_set(ctx: Ctx, mode: str) -> list[Any] | sa.Select:
-    """The projects whose subjects, sessions, collections, ... the caller sees (5.3, 5.6): the public ones on
-    the public portal or without a caller, the caller's own ones in a private list, both for a ``read``.
+    """The projects whose subjects, sessions, collections, ... the caller sees (``brainstem.md`` 5.3, 5.6): the
+    public ones on the public portal or without a caller, the caller's own ones in a private list (``mode``
+    ``list``), both for a ``read``.
+
+    Returns:
+        project ids as a list (deduplicated, resolved once per request) or a subquery when there are many.
     """
     if _public_only(ctx):
         return public_project_ids(ctx)
     if mode == "read":
-        return _union(member_ids(ctx, "project"), public_project_ids(ctx))
+        if ("read", "project") not in ctx.cache:
+            ctx.cache[("read", "project")] = _union(member_ids(ctx, "project"), public_project_ids(ctx))
+        return ctx.cache[("read", "project")]
     return member_ids(ctx, "project")
 
 
@@ -317,7 +329,8 @@ def visible_link_rows(model: Model, ctx: Ctx, mode: str, cap: int) -> int | None
     when the model's visibility does not go through project links (or the caller sees everything).
 
     Counted on the covering ``(target_id, source_id)`` index of the link table: about 20x cheaper per row
-    than probing a record's links, so it is a cheap estimate of what ``drive="link"`` would cost.
+    than probing a record's links, so it is a cheap estimate of what ``drive="link"`` would cost
+    (visibility through project links: ``brainstem.md`` 5.3).
     """
     if ctx.superuser or model.access.kind != "via_projects":
         return None
@@ -325,8 +338,16 @@ def visible_link_rows(model: Model, ctx: Ctx, mode: str, cap: int) -> int | None
     projects = project_set(ctx, mode)
     if isinstance(projects, list) and not projects:
         return 0
-    inner = sa.select(sa.literal(1)).select_from(link).where(link.c.target_id.in_(projects)).limit(cap)
-    return ctx.session.scalar(sa.select(sa.func.count()).select_from(inner.subquery())) or 0
+    return count_capped(ctx, sa.select(sa.literal(1)).select_from(link).where(link.c.target_id.in_(projects)), cap)
+
+
+def count_capped(ctx: Ctx, query: sa.Select, cap: int) -> int:
+    """How many rows ``query`` selects, counting no further than ``cap`` (the database stops there).
+
+    Returns:
+        ``min(rows, cap)``.
+    """
+    return ctx.session.scalar(sa.select(sa.func.count()).select_from(query.limit(cap).subquery())) or 0
 
 
 def visible_ids(model: Model, ctx: Ctx, ids: Iterable[Any]) -> set[Any]:

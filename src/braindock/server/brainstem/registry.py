@@ -922,11 +922,19 @@ def resolve(app: str, segment: str) -> Route | None:
     return ROUTES.get((app, segment))
 
 
-def referencing(target: Model) -> list[tuple[Model, object]]:
-    """Every (model, relation field) that stores links to ``target`` (for deletes)."""
-    found = []
+def _referencing_index() -> dict[str, list[tuple[Model, object]]]:
+    found: dict[str, list[tuple[Model, object]]] = {}
     for model in ALL.values():
         for item in model.fields:
-            if item.relation and not isinstance(item, Reverse) and item.target == target.name:  # type: ignore[attr-defined]
-                found.append((model, item))
+            if item.relation and not isinstance(item, Reverse):
+                found.setdefault(item.target, []).append((model, item))  # type: ignore[attr-defined]
     return found
+
+
+#: Model name -> the (model, relation field) pairs storing links to it, built once from the registry.
+REFERENCING = _referencing_index()
+
+
+def referencing(target: Model) -> list[tuple[Model, object]]:
+    """Every (model, relation field) that stores links to ``target`` (for deletes), in registry order."""
+    return REFERENCING.get(target.name, [])

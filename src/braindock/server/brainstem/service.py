@@ -36,6 +36,7 @@ from braindock.server.brainstem.fields import (
 from braindock.server.brainstem.permissions import (
     Ctx,
     check_write,
+    count_capped,
     group_level,
     level_on,
     visible,
@@ -65,10 +66,6 @@ FEW_LINKED = 2000
 LINK_COUNT_CAP = 200_000
 
 
-def _count_capped(ctx: Ctx, query: sa.Select, cap: int) -> int:
-    return ctx.session.scalar(sa.select(sa.func.count()).select_from(query.limit(cap).subquery())) or 0
-
-
 def _drives(model: Model, ctx: Ctx, filters: list[Any]) -> tuple[str, str]:
     """How to apply a subject's or session's visibility to a list's ``count`` and page (``record`` or ``link``,
     see :func:`permissions._linked_to`).
@@ -86,7 +83,7 @@ def _drives(model: Model, ctx: Ctx, filters: list[Any]) -> tuple[str, str]:
     if not filters:
         return "link", "record"
     table = db.TABLES[model.name]
-    matching = _count_capped(ctx, sa.select(sa.literal(1)).select_from(table).where(*filters), LINK_COUNT_CAP)
+    matching = count_capped(ctx, sa.select(sa.literal(1)).select_from(table).where(*filters), LINK_COUNT_CAP)
     if matching > FEW_LINKED:  # else fewer candidates than links for sure
         linked = visible_link_rows(model, ctx, "list", matching + 1) or 0
     return ("record" if matching <= linked else "link"), "record"
@@ -200,7 +197,8 @@ def _write_links(ctx: Ctx, model: Model, record_id: Any, links: dict[str, list[A
         current = dict(
             ctx.session.execute(sa.select(link.c.target_id, link.c.position).where(link.c.source_id == record_id)).all()
         )
-        gone = [target for target in current if target not in ids]
+        wanted = set(ids)
+        gone = [target for target in current if target not in wanted]
         if gone:
             ctx.session.execute(sa.delete(link).where(link.c.source_id == record_id, link.c.target_id.in_(gone)))
         new_rows = []
