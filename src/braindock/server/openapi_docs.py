@@ -13,6 +13,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from braindock.server.identity.login_limits import LOGIN_PATHS
+
 #: ``{"error", "message"}`` bodies of :class:`ApiError` (Braincube, shared identity, NeuroSpeed add
 #: ``statusCode``; a NeuroSpeed stale token is exactly ``{"message": "Unauthorized"}``).
 ERROR_SCHEMA: dict[str, Any] = {
@@ -34,8 +36,6 @@ _DESCRIPTIONS = {
     429: "Too many failed logins: wait Retry-After seconds",
     501: "Not supported by this server",
 }
-#: Paths of the password logins (their 429 comes from :mod:`braindock.server.identity.login_limits`).
-_LOGIN_PATHS = ("/api/auth/login", "/api/users/login", "/api/token/", "/api/auth/token/")
 
 
 def _statuses(path: str, method: str, tags: list[str]) -> list[int]:
@@ -43,12 +43,14 @@ def _statuses(path: str, method: str, tags: list[str]) -> list[int]:
     if path in ("/healthz",):
         return []
     statuses = [400, 404]
-    public = path.startswith("/api/auth/device") or path == "/account/authorize/" or path in _LOGIN_PATHS
+    # The password logins limited by :mod:`braindock.server.identity.login_limits`, which may answer 429.
+    login = method == "post" and path.rstrip("/") in LOGIN_PATHS
+    public = path.startswith("/api/auth/device") or path == "/account/authorize/" or login
     if path == "/api/auth/refresh_token":
         statuses.append(401)
     elif not public:
         statuses += [401, 403]
-    if path in _LOGIN_PATHS:
+    if login:
         statuses += [401, 429]
     if any(tag.startswith("brainstem") for tag in tags) and not public:
         statuses.append(405)

@@ -37,7 +37,8 @@ SECRET_PARAMETERS = (
 )
 _BRAINDOCK_TOKEN = re.compile(r"\b(bd_[ps][0-9a-f]{12})_[A-Za-z0-9_\-]+")
 _JWT = re.compile(r"\beyJ[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]*")
-_PARAMETER = re.compile(r"(?i)([?&;\s](?:" + "|".join(map(re.escape, SECRET_PARAMETERS)) + r")=)[^&\s\"']*")
+#: A credential parameter anywhere a name can start (after a non-word character or at the start of the text).
+_PARAMETER = re.compile(r"(?i)((?<![\w-])(?:" + "|".join(map(re.escape, SECRET_PARAMETERS)) + r")=)[^&\s\"']*")
 LOGGERS = ("uvicorn.access", "uvicorn.error", "uvicorn", "braindock")
 
 

@@ -60,12 +60,17 @@ def require_token(request: Request) -> None:
     parses (``{"message": "Unauthorized"}``, ``neurospeed.md`` 2.6) whatever the body, and never learns how input
     is validated. Customer and user tokens both pass; the handler's :func:`authenticate` checks the role (403).
 
+    The verified principal is kept in ``request.state.neurospeed_principal``, so the handler's
+    :func:`authenticate` reuses it instead of decoding the token and reading the database again.
+
     Raises:
         NsUnauthorized: no, invalid or expired access token (401).
     """
     with request.app.state.services.database.session() as session:
-        if request.app.state.neurospeed.tokens.principal(session, bearer(request)) is None:
-            raise NsUnauthorized()
+        principal = request.app.state.neurospeed.tokens.principal(session, bearer(request))
+    if principal is None:
+        raise NsUnauthorized()
+    request.state.neurospeed_principal = principal
 
 
 def parse_id(value: Any, name: str = "id") -> int:
@@ -98,11 +103,16 @@ def _short(value: Any) -> str:
 def authenticate(request: Request, session: Session, customer_only: bool = True) -> Principal:
     """The principal of the request's access token.
 
+    Behind :func:`require_token` this is the principal that dependency verified (its rows are detached from
+    ``session`` but fully loaded; read their columns, do not modify them); elsewhere the token is verified here.
+
     Raises:
         NsUnauthorized: no, invalid or expired token (401 ``{"message": "Unauthorized"}``, 2.6).
         NsForbidden: a user token on a customer-only endpoint (403).
     """
-    principal = request.app.state.neurospeed.tokens.principal(session, bearer(request))
+    principal: Principal | None = getattr(request.state, "neurospeed_principal", None)
+    if principal is None:
+        principal = request.app.state.neurospeed.tokens.principal(session, bearer(request))
     if principal is None:
         raise NsUnauthorized()
     if customer_only and not principal.is_customer:

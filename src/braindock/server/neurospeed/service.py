@@ -9,7 +9,7 @@ from typing import Any
 from fastapi import Request
 
 from braindock.config import Settings
-from braindock.server.neurospeed import limits, redact
+from braindock.server.neurospeed import limits
 from braindock.server.neurospeed.auth import TokenService, load_signing_key
 from braindock.server.neurospeed.exporter import Exporters
 from braindock.server.neurospeed.recorder import Recorders
@@ -37,12 +37,12 @@ class NeuroSpeed:
             self._recorders.on_packet(session, packet, event)
 
     def start(self, settings: Settings) -> None:
-        """At app start-up: load (or create, 0600) the token signing key of ``settings.data_dir``, install
-        the log redaction of tokens, lift the WebSocket header-line limit for large ``sensors_info`` headers,
-        and close connection records left open by a previous run. Then resume the recorders and exporters left
-        active (:mod:`.recorder`, :mod:`.exporter`; needs the running event loop); from then on the hub's
-        accepted packets reach the recorders."""
-        redact.install()
+        """At app start-up: load (or create, 0600) the token signing key of ``settings.data_dir``, lift the
+        WebSocket header-line limit for large ``sensors_info`` headers, and close connection records left open by
+        a previous run (the query-string tokens of room clients are kept out of the log by
+        :mod:`braindock.server.identity.log_redaction`, installed by the app). Then resume the recorders and
+        exporters left active (:mod:`.recorder`, :mod:`.exporter`; needs the running event loop); from then on the
+        hub's accepted packets reach the recorders."""
         limits.raise_header_limits()
         key = load_signing_key(settings.data_dir)
         self._tokens = TokenService(key)

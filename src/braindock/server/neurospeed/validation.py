@@ -263,12 +263,10 @@ def parse_packet(packet: Any, sensors: dict[str, Sensor], now: float | None = No
         )
     numeric = sensor.kind in PROCESSED_TYPES
     for index, row in enumerate(rows):
-        if not isinstance(row, list) or len(row) != width:
+        if len(row) != width:  # every row is a list (checked above)
             raise ValidationError(f"stream {stream_id}: row {index} does not have {width} values like row 0")
-        # the common case first, without a call per value (``type(...) is`` also excludes bool)
-        if numeric and all(type(value) is float or type(value) is int for value in row[:count]):
-            pass
-        else:
+        # the common case (all numbers) without a call per value; ``type(...) is`` also excludes bool
+        if not numeric or not all(type(value) is float or type(value) is int for value in row[:count]):
             for value in row[:count]:
                 if numeric and not _is_number(value):
                     raise ValidationError(f"stream {stream_id}: row {index} has a non-numeric value {_show(value)}")
