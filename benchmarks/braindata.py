@@ -33,12 +33,10 @@ import gc
 import json
 import os
 import platform
-import shutil
 import sqlite3
 import statistics
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 from collections.abc import Callable
@@ -54,7 +52,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from braindock.server_process import ServerProcess
-from common import cli, official_python, write_results
+from common import cli, official_python, run_and_report
 
 OFFICIAL_VERSION = "2.8.0"
 SECTION = "## braindata (issue 2)"
@@ -498,19 +496,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.repeat < 1 or args.rows < 1000:
         parser.error("--repeat must be >= 1 and --rows >= 1000")
-    if args.keep is not None:
-        if args.keep.exists():
-            shutil.rmtree(args.keep)
-        args.keep.mkdir(parents=True)
-        report = run(args, args.keep.resolve())
-    else:
-        with tempfile.TemporaryDirectory(prefix="braindock-bench-") as work:
-            report = run(args, Path(work))
-    print()
-    print(report)
-    if args.write_results:
-        write_results(SECTION, report)
-    return 0
+    return run_and_report(args, run, SECTION, "braindock-bench-")
 
 
 if __name__ == "__main__":

@@ -38,12 +38,10 @@ import json
 import os
 import platform
 import random
-import shutil
 import sqlite3
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 import uuid
 from collections.abc import Callable
@@ -53,7 +51,7 @@ from pathlib import Path
 from typing import Any
 
 from braindock.server.brainstem.routes import SQLITE_CACHE_KIB
-from common import cli, official_python, write_results
+from common import cli, official_python, run_and_report
 
 SECTION = "## brainstem (issue 3)"
 OFFICIAL_DISTRIBUTION = "brainstem-python-api-tools"
@@ -481,19 +479,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.projects < 2 or args.sessions < args.projects or args.requests < 20 or args.rounds < 1:
         parser.error("need --projects >= 2, --sessions >= --projects, --requests >= 20, --rounds >= 1")
-    if args.keep is not None:
-        if args.keep.exists():
-            shutil.rmtree(args.keep)
-        args.keep.mkdir(parents=True)
-        report = run(args, args.keep.resolve())
-    else:
-        with tempfile.TemporaryDirectory(prefix="braindock-bench-") as work:
-            report = run(args, Path(work))
-    print()
-    print(report)
-    if args.write_results:
-        write_results(SECTION, report)
-    return 0
+    return run_and_report(args, run, SECTION, "braindock-bench-")
 
 
 if __name__ == "__main__":
