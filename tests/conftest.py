@@ -38,9 +38,9 @@ class RunningServer(ServerProcess):
         return subprocess.run(cli_command(self.data_dir, *args), capture_output=True, text=True, timeout=120)
 
 
-def start_server(data_dir: Path) -> RunningServer:
-    """Start a server on a free port of 127.0.0.1 with ``data_dir``."""
-    return RunningServer.start(data_dir)
+def start_server(data_dir: Path, env: dict[str, str] | None = None) -> RunningServer:
+    """Start a server on a free port of 127.0.0.1 with ``data_dir`` (and extra environment ``env``)."""
+    return RunningServer.start(data_dir, env=env)
 
 
 def stop_server(server: RunningServer) -> None:

@@ -17,6 +17,13 @@ Security settings (environment only):
 | failed logins per client IP | 100 | ``BRAINDOCK_LOGIN_FAILURES_PER_IP`` |
 | window of those counts | 900 s | ``BRAINDOCK_LOGIN_WINDOW_S`` |
 | NeuroSpeed exporter download link lifetime | 600 s | ``BRAINDOCK_EXPORT_LINK_TTL_S`` |
+
+Live delivery (environment only; ``braindock.server.neurospeed.live``):
+
+| setting | default | environment |
+|---|---|---|
+| oldest queued live ``data`` event before a room listener is skipped | 2 s | ``BRAINDOCK_LIVE_MAX_LAG_S`` |
+| Engine.IO packets queued for a listener before it is skipped | 256 | ``BRAINDOCK_LIVE_MAX_BACKLOG`` |
 """
 
 from __future__ import annotations
@@ -32,6 +39,8 @@ DEFAULT_LOGIN_FAILURES_PER_ACCOUNT = 10
 DEFAULT_LOGIN_FAILURES_PER_IP = 100
 DEFAULT_LOGIN_WINDOW_S = 900.0
 DEFAULT_EXPORT_LINK_TTL_S = 600
+DEFAULT_LIVE_MAX_LAG_S = 2.0
+DEFAULT_LIVE_MAX_BACKLOG = 256
 
 
 def _env_number(name: str, default: float, kind: type = int) -> float:
@@ -66,6 +75,9 @@ class Settings:
         login_failures_per_ip: failed password logins from one client IP inside the window before 429.
         login_window_s: sliding window of the failed-login counts, seconds.
         export_link_ttl_s: lifetime of NeuroSpeed exporter download links, seconds.
+        live_max_lag_s: a NeuroSpeed room listener whose oldest queued ``data`` event is older than this
+            (seconds) gets no new ones until it catches up; recordings are not affected.
+        live_max_backlog: the same, counted in packets queued for the listener.
     """
 
     data_dir: Path
@@ -75,6 +87,8 @@ class Settings:
     login_failures_per_ip: int = DEFAULT_LOGIN_FAILURES_PER_IP
     login_window_s: float = DEFAULT_LOGIN_WINDOW_S
     export_link_ttl_s: int = DEFAULT_EXPORT_LINK_TTL_S
+    live_max_lag_s: float = DEFAULT_LIVE_MAX_LAG_S
+    live_max_backlog: int = DEFAULT_LIVE_MAX_BACKLOG
 
     @classmethod
     def load(cls, data_dir: str | Path | None = None, host: str | None = None, port: int | None = None) -> Settings:
@@ -92,6 +106,8 @@ class Settings:
             login_failures_per_ip=int(_env_number("BRAINDOCK_LOGIN_FAILURES_PER_IP", DEFAULT_LOGIN_FAILURES_PER_IP)),
             login_window_s=float(_env_number("BRAINDOCK_LOGIN_WINDOW_S", DEFAULT_LOGIN_WINDOW_S, float)),
             export_link_ttl_s=int(_env_number("BRAINDOCK_EXPORT_LINK_TTL_S", DEFAULT_EXPORT_LINK_TTL_S)),
+            live_max_lag_s=float(_env_number("BRAINDOCK_LIVE_MAX_LAG_S", DEFAULT_LIVE_MAX_LAG_S, float)),
+            live_max_backlog=int(_env_number("BRAINDOCK_LIVE_MAX_BACKLOG", DEFAULT_LIVE_MAX_BACKLOG)),
         )
 
     @property

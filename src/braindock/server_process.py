@@ -6,6 +6,7 @@ file, and :meth:`ServerProcess.start` returns only once ``/healthz`` answers.
 
 from __future__ import annotations
 
+import os
 import socket
 import subprocess
 import sys
@@ -77,8 +78,11 @@ class ServerProcess:
         log_path: Path | None = None,
         log_level: str = "info",
         timeout: float = 60.0,
+        env: dict[str, str] | None = None,
     ) -> ServerProcess:
         """Start a server on ``host:port`` (a free port if ``None``) and wait until it answers.
+
+        ``env`` adds (or overrides) environment variables of the server process, e.g. ``BRAINDOCK_*`` settings.
 
         Raises:
             ServerStartError: the process exited early (``port_in_use`` tells why, when the log does)
@@ -90,7 +94,8 @@ class ServerProcess:
         log_path.parent.mkdir(parents=True, exist_ok=True)
         command = cli_command(data_dir, "serve", "--host", host, "--port", str(port), "--log-level", log_level)
         with open(log_path, "wb") as log:
-            process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT)
+            environment = {**os.environ, **env} if env else None
+            process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=environment)
         url_host = f"[{host}]" if ":" in host else host
         server = cls(f"http://{url_host}:{port}", data_dir, process, log_path)
         deadline = time.monotonic() + timeout

@@ -109,7 +109,9 @@ class Socket:
     def wait_for(self, predicate: Callable[[], bool], what: str, timeout: float = WAIT_S) -> None:
         with self.cond:
             if not self.cond.wait_for(predicate, timeout=timeout):
-                raise AssertionError(f"timed out waiting for {what}; events so far: {self.events!r}")
+                seen = repr(self.events)
+                seen = seen if len(seen) <= 2_000 else seen[:2_000] + f"... ({len(self.events)} events)"
+                raise AssertionError(f"timed out waiting for {what}; events so far: {seen}")
 
     def wait_count(self, name: str, count: int) -> list[Any]:
         self.wait_for(lambda: len([e for e, _ in self.events if e == name]) >= count, f"{count} {name!r} events")
@@ -130,10 +132,16 @@ def closing():  # type: ignore[no-untyped-def]
 
 
 def open_socket(
-    url: str, path: str, headers: dict[str, str] | None = None, query: dict[str, str] | None = None
+    url: str,
+    path: str,
+    headers: dict[str, str] | None = None,
+    query: dict[str, str] | None = None,
+    websocket_options: dict[str, Any] | None = None,
 ) -> Socket:
-    """Connect to ``path`` like the official client (WebSocket only); ``refused`` holds a refusal payload."""
-    client = socketio.Client(reconnection=False)
+    """Connect to ``path`` like the official client (WebSocket only); ``refused`` holds a refusal payload.
+
+    ``websocket_options`` go to websocket-client (e.g. ``skip_utf8_validation`` for large frames)."""
+    client = socketio.Client(reconnection=False, websocket_extra_options=websocket_options or {})
     socket = Socket(client)
     for name in ("data", "events", "hia_events", "pipeline_error", "ping"):
         client.on(name, lambda payload=None, _name=name: socket.record(_name, payload))
@@ -181,8 +189,13 @@ def open_hia(
     return open_socket(user.customer.server.url, "hia", headers=headers)
 
 
-def open_user_room(user: User) -> Socket:
-    return open_socket(user.customer.server.url, "target_is_user_room_as_user", query={"jwt_token": user.access})
+def open_user_room(user: User, websocket_options: dict[str, Any] | None = None) -> Socket:
+    query = {"jwt_token": user.access}
+    return open_socket(user.customer.server.url, "target_is_user_room_as_user", query=query, **_ws(websocket_options))
+
+
+def _ws(options: dict[str, Any] | None) -> dict[str, Any]:
+    return {"websocket_options": options} if options else {}
 
 
 def open_user_room_as_customer(customer: Customer, username: str) -> Socket:

@@ -38,12 +38,13 @@ class NeuroSpeed:
 
     def start(self, settings: Settings) -> None:
         """At app start-up: load (or create, 0600) the token signing key of ``settings.data_dir``, lift the
-        WebSocket header-line limit for large ``sensors_info`` headers, and close connection records left open by
-        a previous run (the query-string tokens of room clients are kept out of the log by
-        :mod:`braindock.server.identity.log_redaction`, installed by the app). Then resume the recorders and
-        exporters left active (:mod:`.recorder`, :mod:`.exporter`; needs the running event loop); from then on the
-        hub's accepted packets reach the recorders."""
+        WebSocket header-line limit for large ``sensors_info`` headers, set the live-delivery limits
+        (:mod:`.live`), and close connection records left open by a previous run (the query-string tokens of room
+        clients are kept out of the log by :mod:`braindock.server.identity.log_redaction`, installed by the app).
+        Then resume the recorders and exporters left active (:mod:`.recorder`, :mod:`.exporter`; needs the running
+        event loop); from then on the hub's accepted packets reach the recorders."""
         limits.raise_header_limits()
+        self.hub.live.configure(settings.live_max_lag_s, settings.live_max_backlog)
         key = load_signing_key(settings.data_dir)
         self._tokens = TokenService(key)
         self.hub.close_stale_connections()

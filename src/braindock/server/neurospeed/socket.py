@@ -22,6 +22,8 @@ Every ``pipeline`` packet is checked against the connection's and its stream's r
 (:class:`~braindock.server.neurospeed.limits.PacketRateLimiter`, D10) and then validated
 (:func:`~braindock.server.neurospeed.validation.parse_packet`); a dropped packet is answered with a
 ``pipeline_error`` event naming the problem and its number on the connection, never with a disconnect (D9).
+Accepted packets reach the user rooms as ``data`` through :class:`~braindock.server.neurospeed.live.LiveDelivery`,
+which skips a listener whose send queue is behind and later tells it how many it missed (``data_dropped``).
 
 The downlink rooms ``/target_is_downlink_room_as_user/`` and ``/target_is_downlink_room_as_customer/`` (6.11)
 are :class:`~braindock.server.neurospeed.downlink.DownlinkRooms` (``hub.downlink``); the SSR commands
@@ -45,6 +47,7 @@ from sqlalchemy import select
 
 from braindock.server.neurospeed.auth import Principal, TokenService
 from braindock.server.neurospeed.downlink import DownlinkRooms, user_id_lookup
+from braindock.server.neurospeed.live import LiveDelivery
 from braindock.server.neurospeed.rooms import HiaSession, customer_room, data_event, presence_event, user_room
 from braindock.server.neurospeed.validation import (
     MAX_NAME_CHARS,
@@ -120,6 +123,8 @@ class HiaHub:
         self._by_hia: dict[tuple[int, str], str] = {}
         self._listeners: list[PacketListener] = []
         self._ping_task: asyncio.Task | None = None
+        #: ``data`` to the user rooms, shedding listeners that fall behind (limits set by ``NeuroSpeed.start``).
+        self.live = LiveDelivery()
         self._register()
         self.downlink = DownlinkRooms(_server(), _server(), self._principal, user_id_lookup(database), credential)
 
@@ -161,11 +166,15 @@ class HiaHub:
 
     async def _emit_user_room(self, user_id: int, event: str, payload: dict[str, Any]) -> None:
         """Emit to the user room on both user-room paths, skipping a path where nobody listens: python-socketio
-        JSON-encodes the payload on every ``emit``, even to an empty room (a third of the per-packet CPU)."""
+        JSON-encodes the payload on every ``emit``, even to an empty room (a third of the per-packet CPU).
+        ``data`` goes through :attr:`live`, which skips listeners that are behind (:mod:`.live`)."""
         room = user_room(user_id)
         for server in (self.as_user, self.as_customer):
             if server.manager.rooms.get("/", {}).get(room):
-                await server.emit(event, payload, room=room)
+                if event == "data":
+                    await self.live.emit(server, room, event, payload)
+                else:
+                    await server.emit(event, payload, room=room)
 
     def _register(self) -> None:
         self.hia.on("connect", self._hia_connect)
@@ -173,7 +182,9 @@ class HiaHub:
         self.hia.on("pipeline", self._hia_pipeline)
         self.hia.on("pong", self._hia_pong)
         self.as_user.on("connect", self._as_user_connect)
+        self.as_user.on("disconnect", lambda sid, *_: self.live.forget(self.as_user, sid))
         self.as_customer.on("connect", self._as_customer_connect)
+        self.as_customer.on("disconnect", lambda sid, *_: self.live.forget(self.as_customer, sid))
         self.customer.on("connect", self._customer_connect)
 
     # -- /hia -------------------------------------------------------------------------------------------
