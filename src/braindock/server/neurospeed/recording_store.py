@@ -16,13 +16,14 @@ line: :func:`repair` cuts the file back to its last complete line.
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from braindock.server.neurospeed import json_codec
 
 FILE_NAME = "packets.jsonl"
 
@@ -83,7 +84,7 @@ class Stats:
 
 def encode(record: dict[str, Any]) -> bytes:
     """One record as a JSON line (UTF-8, ``\\n``-terminated)."""
-    return (json.dumps(record, separators=(",", ":"), ensure_ascii=False) + "\n").encode()
+    return json_codec.dumps_line(record)
 
 
 class PacketFile:
@@ -153,7 +154,7 @@ def read_records(path: Path) -> Iterator[dict[str, Any]]:
             if not line.endswith(b"\n"):
                 break
             try:
-                yield json.loads(line)
+                yield json_codec.loads(line)
             except ValueError:
                 continue
 
@@ -166,7 +167,7 @@ def scan(path: Path) -> Stats:
     with open(path, "rb") as handle:
         for line in handle:
             try:
-                record = json.loads(line)
+                record = json_codec.loads(line)
             except ValueError:
                 continue
             stats.add(record, record.get("c"), len(line))

@@ -47,6 +47,7 @@ from sqlalchemy import select
 
 from braindock.server.neurospeed.auth import Principal, TokenService
 from braindock.server.neurospeed.downlink import DownlinkRooms, user_id_lookup
+from braindock.server.neurospeed.json_codec import JsonModule
 from braindock.server.neurospeed.live import LiveDelivery
 from braindock.server.neurospeed.rooms import HiaSession, customer_room, data_event, presence_event, user_room
 from braindock.server.neurospeed.validation import (
@@ -84,11 +85,16 @@ def credential(environ: dict[str, Any], name: str) -> str | None:
 class JsonPacket(socketio.packet.Packet):
     """Socket.IO packets whose data is JSON only (every event braindock emits is JSON; neurospeed.md 6.1: text
     frames only). python-socketio's default packet scans the whole payload recursively for ``bytes`` on every
-    emit to decide on binary attachments; for a ``data`` event of 64 rows that scan costs more than encoding it."""
+    emit to decide on binary attachments; for a ``data`` event of 64 rows that scan costs more than encoding it.
+    Their JSON is :mod:`.json_codec` (orjson)."""
 
     @classmethod
     def data_is_binary(cls, data: Any) -> bool:
         return isinstance(data, bytes | bytearray)
+
+
+# Packets of these servers encode and decode with orjson (class attribute of the subclass only).
+JsonPacket.json = JsonModule
 
 
 def _server(async_handlers: bool = True) -> socketio.AsyncServer:

@@ -13,6 +13,8 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from braindock.server.neurospeed import json_codec
+
 #: Device types of 7.3, lower-cased for comparison (the HIA's spelling is kept and echoed).
 DEVICE_TYPES = frozenset({"eeg", "eda", "gsr", "ppg", "smartwatch", "keyboard", "gamepad", "user_data"})
 #: Types whose rows must be numeric and which need ``sampling_frequency`` (7.1, 7.2 rule 6).
@@ -246,7 +248,7 @@ def parse_packet(packet: Any, sensors: dict[str, Sensor], now: float | None = No
     if len(data) > MAX_PACKET_CHARS:
         raise ValidationError(f"stream {stream_id}: data has {len(data)} characters, limit {MAX_PACKET_CHARS}")
     try:
-        body = json.loads(data)
+        body = json_codec.loads(data)
     except (ValueError, RecursionError):
         raise ValidationError(f"stream {stream_id}: data is not valid JSON (or nested too deeply)") from None
     rows = body.get("sample") if isinstance(body, dict) else None
