@@ -45,7 +45,7 @@ import sys
 import threading
 import time
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from importlib import metadata
 from pathlib import Path
@@ -213,8 +213,10 @@ def client_worker(role: str, url: str, users: list[BenchUser], conn: Any) -> Non
     the per-second counts back.
 
     Results: ``{"sent": {second: packets}, "received": {second: packets}, "latency": {second: [s, ...]},
-    "connected": n, "errors": [..], "disconnects": n, "reconnects": n}``; seconds are ``int`` of the packet's
-    last-row timestamp.
+    "shed": {second: packets}, "connected": n, "errors": [..], "disconnects": n, "reconnects": n}``; seconds are
+    ``int`` of the packet's last-row timestamp, except for ``shed``: the ``data`` events the server said it skipped
+    for a listener that was behind (``data_dropped`` notices, ``braindock.server.neurospeed.live``), by the
+    second the notice arrived.
     """
     import socketio
 
@@ -222,6 +224,7 @@ def client_worker(role: str, url: str, users: list[BenchUser], conn: Any) -> Non
     received: dict[int, int] = defaultdict(int)
     latency: dict[int, list[float]] = defaultdict(list)
     uplink: dict[int, list[float]] = defaultdict(list)
+    shed: dict[int, int] = defaultdict(int)
     lock = threading.Lock()
     errors: list[str] = []
     counters = {"disconnects": 0, "reconnects": 0}
@@ -240,6 +243,11 @@ def client_worker(role: str, url: str, users: list[BenchUser], conn: Any) -> Non
             received[second] += 1
             latency[second].append(now - stamp)
             uplink[second].append(server_stamp - stamp)
+
+    def on_dropped(payload: Any) -> None:
+        if isinstance(payload, dict) and isinstance(payload.get("dropped"), int):
+            with lock:
+                shed[int(time.time())] += payload["dropped"]
 
     def make_client() -> Any:
         client = socketio.Client(
@@ -267,6 +275,7 @@ def client_worker(role: str, url: str, users: list[BenchUser], conn: Any) -> Non
             if role in ("listener", "both"):
                 listener = make_client()
                 listener.on("data", on_data)
+                listener.on("data_dropped", on_dropped)
                 query = "?" + str(httpx.QueryParams({"jwt_token": user.access}))
                 _connect(listener, url, "target_is_user_room_as_user", query=query)
                 listeners.append(listener)
@@ -307,6 +316,9 @@ def client_worker(role: str, url: str, users: list[BenchUser], conn: Any) -> Non
     if pause > 0:
         time.sleep(pause)
     cpu_stop = os.times()
+    # Packets still waiting in the clients' own Engine.IO send queues when streaming stopped: a client process
+    # that cannot keep up (a starved machine) delays them before they ever reach the server.
+    backlog = sum(getattr(getattr(c.eio, "queue", None), "qsize", lambda: 0)() for c in hias)
     pause = schedule["stop"] + schedule["drain"] - time.time()
     if pause > 0:
         time.sleep(pause)
@@ -316,6 +328,8 @@ def client_worker(role: str, url: str, users: list[BenchUser], conn: Any) -> Non
             "received": dict(received),
             "latency": {k: list(v) for k, v in latency.items()},
             "uplink": {k: list(v) for k, v in uplink.items()},
+            "shed": dict(shed),
+            "client_backlog": backlog,
             "connected": len(hias) + len(listeners),
             "cpu": {role: (cpu_stop.user + cpu_stop.system - cpu_start.user - cpu_start.system)},
             "errors": errors,
@@ -340,6 +354,8 @@ class Load:
     cpu: dict[str, float]
     disconnects: int
     reconnects: int
+    shed: dict[int, int] = field(default_factory=lambda: defaultdict(int))
+    client_backlog: int = 0
 
 
 def run_load(
@@ -392,7 +408,7 @@ def run_load(
             process.kill()
     load = Load(defaultdict(int), defaultdict(int), defaultdict(list), defaultdict(list), 0, [], {}, 0, 0)
     for result in results:
-        for key in ("sent", "received"):
+        for key in ("sent", "received", "shed"):
             for second, count in result[key].items():
                 getattr(load, key)[second] += count
         for second, values in result["latency"].items():
@@ -404,6 +420,7 @@ def run_load(
         for role, seconds in result["cpu"].items():
             load.cpu[role] = load.cpu.get(role, 0.0) + seconds / (stop - start)
         load.disconnects += result["disconnects"]
+        load.client_backlog += result["client_backlog"]
         load.reconnects += result["reconnects"]
     return load, start, stop
 
@@ -428,6 +445,7 @@ def window(load: Load, first: int, last: int) -> dict[str, Any]:
         "sent": sent,
         "received": received,
         "lost": sent - received,
+        "shed": sum(count for second, count in load.shed.items() if first <= second < last),
         "p50": percentile(latencies, 50) * 1000,
         "p99": percentile(latencies, 99) * 1000,
         "max": (max(latencies) if latencies else float("nan")) * 1000,
