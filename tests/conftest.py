@@ -188,3 +188,38 @@ def plant(server: RunningServer, tmp_path_factory: pytest.TempPathFactory) -> Pl
         server=server,
         config={"api_key": token, "sso_base_url": server.url, "braincube_base_url": server.url},
     )
+
+
+#: Domain of ``{braincube-name}.<suffix>`` host routing on the ``host_routed`` server (braincube.md 1.5).
+HOST_SUFFIX = "braincubes.test"
+
+
+@dataclass
+class HostRouted:
+    """A server with ``BRAINDOCK_BRAINCUBE_HOST_SUFFIX``: carol owns ``Plant-A`` (one memory base, ``mb``, of
+    ``make_process_frame(300)``), dave owns ``plant-d``; ``token`` is carol's."""
+
+    server: RunningServer
+    token: str
+    mb: int
+    csv_path: Path
+
+    def host(self, name: str) -> str:
+        """``<name>.<suffix>:<port>``, the host a placeholder-mode client puts in its URLs."""
+        return f"{name}.{HOST_SUFFIX}:{self.server.url.rsplit(':', 1)[1]}"
+
+
+@pytest.fixture(scope="session")
+def host_routed(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    work = tmp_path_factory.mktemp("host-routing")
+    server = start_server(work / "data", env={"BRAINDOCK_BRAINCUBE_HOST_SUFFIX": HOST_SUFFIX})
+    csv_path = work / "process.csv"
+    make_process_frame(rows=300).to_csv(csv_path, index=False, date_format="%Y-%m-%d %H:%M:%S")
+    server.cli("account", "create", "carol@example.com", "--password", "carol-password")
+    server.cli("account", "create", "dave@example.com", "--password", "dave-password")
+    token = server.cli("token", "create", "carol@example.com")
+    server.cli("braincube", "create", "Plant-A", "--owner", "carol@example.com")  # mixed case on purpose
+    server.cli("braincube", "create", "plant-d", "--owner", "dave@example.com")
+    mb = int(server.cli("memory-base", "import", "Plant-A", str(csv_path), "--name", "Line 1"))
+    yield HostRouted(server, token, mb, csv_path)
+    stop_server(server)

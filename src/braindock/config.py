@@ -24,6 +24,11 @@ Live delivery (environment only; ``braindock.server.neurospeed.live``):
 |---|---|---|
 | oldest queued live ``data`` event before a room listener is skipped | 2 s | ``BRAINDOCK_LIVE_MAX_LAG_S`` |
 | Engine.IO packets queued for a listener before it is skipped | 256 | ``BRAINDOCK_LIVE_MAX_BACKLOG`` |
+
+Braincube host routing (environment only; ``braindock.server.braincube.host_routing``): with
+``BRAINDOCK_BRAINCUBE_HOST_SUFFIX=data.example.net``, clients configured with
+``braincube_base_url="https://{braincube-name}.data.example.net"`` reach braincube ``plant-a`` at
+``plant-a.data.example.net``. Unset (the default): braincubes are told apart by path only.
 """
 
 from __future__ import annotations
@@ -78,6 +83,7 @@ class Settings:
         live_max_lag_s: a NeuroSpeed room listener whose oldest queued ``data`` event is older than this
             (seconds) gets no new ones until it catches up; recordings are not affected.
         live_max_backlog: the same, counted in packets queued for the listener.
+        braincube_host_suffix: domain under which each braincube has a host name (``None``: off).
     """
 
     data_dir: Path
@@ -89,6 +95,7 @@ class Settings:
     export_link_ttl_s: int = DEFAULT_EXPORT_LINK_TTL_S
     live_max_lag_s: float = DEFAULT_LIVE_MAX_LAG_S
     live_max_backlog: int = DEFAULT_LIVE_MAX_BACKLOG
+    braincube_host_suffix: str | None = None
 
     @classmethod
     def load(cls, data_dir: str | Path | None = None, host: str | None = None, port: int | None = None) -> Settings:
@@ -108,6 +115,7 @@ class Settings:
             export_link_ttl_s=int(_env_number("BRAINDOCK_EXPORT_LINK_TTL_S", DEFAULT_EXPORT_LINK_TTL_S)),
             live_max_lag_s=float(_env_number("BRAINDOCK_LIVE_MAX_LAG_S", DEFAULT_LIVE_MAX_LAG_S, float)),
             live_max_backlog=int(_env_number("BRAINDOCK_LIVE_MAX_BACKLOG", DEFAULT_LIVE_MAX_BACKLOG)),
+            braincube_host_suffix=(os.environ.get("BRAINDOCK_BRAINCUBE_HOST_SUFFIX") or "").strip(".") or None,
         )
 
     @property

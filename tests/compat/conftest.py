@@ -136,8 +136,15 @@ def _hermetic_env(home: Path) -> dict[str, str]:
     return env
 
 
-def run_runner(python: Path | str, package: str, cases: list[dict[str, Any]], cwd: Path, home: Path) -> dict[str, Any]:
-    """Run ``cases`` through ``scripts/client_runner.py`` in a fresh ``python`` process."""
+def run_runner(
+    python: Path | str,
+    package: str,
+    cases: list[dict[str, Any]],
+    cwd: Path,
+    home: Path,
+    env: dict[str, str] | None = None,
+) -> dict[str, Any]:
+    """Run ``cases`` through ``scripts/client_runner.py`` in a fresh ``python`` process (extra environment ``env``)."""
     result = subprocess.run(
         [str(python), str(RUNNER), package],
         input=json.dumps({"cases": cases}),
@@ -145,7 +152,7 @@ def run_runner(python: Path | str, package: str, cases: list[dict[str, Any]], cw
         text=True,
         timeout=600,
         cwd=str(cwd),
-        env=_hermetic_env(home),
+        env={**_hermetic_env(home), **(env or {})},
     )
     if result.returncode != 0:
         raise AssertionError(f"{package} runner failed ({result.returncode}):\n{result.stderr[-5000:]}")
@@ -163,9 +170,16 @@ class OfficialClient:
         self.default_cwd = workdir / "cwd"
         self.default_cwd.mkdir(parents=True, exist_ok=True)
 
-    def run(self, cases: list[dict[str, Any]], cwd: Path | None = None, home: Path | None = None) -> dict[str, Any]:
-        """Run ``cases`` in one fresh process (working directory ``cwd``, home directory ``home``)."""
-        return run_runner(self.python, "braincube_connector", cases, cwd or self.default_cwd, home or self.home)
+    def run(
+        self,
+        cases: list[dict[str, Any]],
+        cwd: Path | None = None,
+        home: Path | None = None,
+        env: dict[str, str] | None = None,
+    ) -> dict[str, Any]:
+        """Run ``cases`` in one fresh process (working directory ``cwd``, home ``home``, extra environment ``env``)."""
+        cwd, home = cwd or self.default_cwd, home or self.home
+        return run_runner(self.python, "braincube_connector", cases, cwd, home, env)
 
 
 def _load_runner():
@@ -202,16 +216,22 @@ class SdkClient:
         self.default_cwd = workdir / "cwd"
         self.default_cwd.mkdir(parents=True, exist_ok=True)
 
-    def run(self, cases: list[dict[str, Any]], cwd: Path | None = None, home: Path | None = None) -> dict[str, Any]:
-        """Run ``cases`` with a fresh singleton and default parameters (in ``cwd``)."""
+    def run(
+        self,
+        cases: list[dict[str, Any]],
+        cwd: Path | None = None,
+        home: Path | None = None,
+        env: dict[str, str] | None = None,
+    ) -> dict[str, Any]:
+        """Run ``cases`` with a fresh singleton and default parameters (in ``cwd``, extra environment ``env``)."""
         if home is not None:
-            return run_runner(sys.executable, PACKAGE_SDK, cases, cwd or self.default_cwd, home)
+            return run_runner(sys.executable, PACKAGE_SDK, cases, cwd or self.default_cwd, home, env)
         api = self.runner.load_api(PACKAGE_SDK)
         instances = sys.modules["braindock.clients.braincube.instances"]
         self._reset(api, instances)
         spec = {"cases": cases, "cwd": str(cwd or self.default_cwd)}
         try:
-            with _patched_environ({"NO_PROXY": LOOPBACK, "no_proxy": LOOPBACK}):
+            with _patched_environ({"NO_PROXY": LOOPBACK, "no_proxy": LOOPBACK, **(env or {})}):
                 results = self.runner.run_session(api, spec)
         finally:
             self._reset(api, instances)

@@ -16,6 +16,7 @@ from fastapi import FastAPI
 from braindock import __version__
 from braindock.config import Settings
 from braindock.server import braincube, brainstem, neurospeed, openapi_docs
+from braindock.server.braincube.host_routing import BraincubeHostRouting
 from braindock.server.context import Services
 from braindock.server.errors import install_error_handlers
 from braindock.server.identity import log_redaction
@@ -57,6 +58,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # NeuroSpeed's Socket.IO servers answer at the host root (/hia/, /target_is_*/; neurospeed.md 1.3, 6.1).
     app.state.neurospeed = neurospeed.NeuroSpeed(app)
     app.add_middleware(neurospeed.SocketMount, hub=app.state.neurospeed.hub)
+    # Braincubes by host name, {braincube-name}.<suffix> (braincube.md 1.5); a pass-through when not configured.
+    app.add_middleware(BraincubeHostRouting, suffix=settings.braincube_host_suffix)
     # Outermost: failed password logins of every protocol are counted and limited in one place.
     limits = LoginLimits(settings.login_failures_per_account, settings.login_failures_per_ip, settings.login_window_s)
     app.add_middleware(LoginLimitMiddleware, limits=limits)

@@ -11,7 +11,7 @@ import re
 import uuid as uuidlib
 
 from fastapi import Request
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from braindock.server.errors import BadRequest, Conflict, Forbidden, NotFound
@@ -51,11 +51,18 @@ def accessible_braincubes(session: Session, account_id: int) -> list[Braincube]:
 def braincube_for(session: Session, caller: Caller, name: str) -> Braincube:
     """The braincube ``name`` if ``caller`` may use it.
 
+    A name in lower case that matches no braincube exactly also matches the one braincube whose name differs only
+    in case: host names are lower-cased by clients, so ``{braincube-name}`` host routing (:mod:`.host_routing`)
+    delivers ``plant-a`` for a braincube named ``Plant-A``.
+
     Raises:
         NotFound: no braincube with that name exists (404).
         Forbidden: it exists but the caller was not granted it (403).
     """
     cube = session.scalar(select(Braincube).where(Braincube.name == name))
+    if cube is None and name == name.lower():
+        matches = session.scalars(select(Braincube).where(func.lower(Braincube.name) == name).limit(2)).all()
+        cube = matches[0] if len(matches) == 1 else None
     if cube is None:
         raise NotFound(f"braincube {name!r} does not exist")
     if cube.owner_id != caller.account_id:
