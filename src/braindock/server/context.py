@@ -23,6 +23,10 @@ class Services:
 
     @classmethod
     def open(cls, settings: Settings) -> Services:
+        """Create the data directories, open the sample store and the database of ``settings``.
+
+        Removes temporary sample files left by imports that were killed before finishing.
+        """
         from braindock.server.storage.database import open_database
 
         settings.ensure_dirs()
@@ -31,6 +35,7 @@ class Services:
         return cls(settings, open_database(settings.database_url), samples)
 
     def close(self) -> None:
+        """Close the sample store and dispose of the database engine."""
         self.samples.close()
         self.database.dispose()
 

@@ -36,30 +36,41 @@ class ApiError(Exception):
         self.extra = extra
 
     def body(self) -> dict[str, Any]:
+        """The JSON body ``{"error": code, "message": message, **extra}``."""
         return {"error": self.code, "message": self.message, **self.extra}
 
 
 class BadRequest(ApiError):
+    """400 ``bad_request``: a malformed request; ``extra`` members (e.g. ``field``, ``path``) go into the body."""
+
     def __init__(self, message: str, **extra: Any) -> None:
         super().__init__(400, "bad_request", message, **extra)
 
 
 class Unauthorized(ApiError):
+    """401 ``unauthorized``: missing, unknown, revoked or expired credentials."""
+
     def __init__(self, message: str = "missing or invalid credentials") -> None:
         super().__init__(401, "unauthorized", message)
 
 
 class Forbidden(ApiError):
+    """403 ``forbidden``: authenticated, but not allowed to do this."""
+
     def __init__(self, message: str) -> None:
         super().__init__(403, "forbidden", message)
 
 
 class NotFound(ApiError):
+    """404 ``not_found``: the named entity does not exist (or the caller may not see it)."""
+
     def __init__(self, message: str) -> None:
         super().__init__(404, "not_found", message)
 
 
 class Conflict(ApiError):
+    """409 ``conflict``: the request clashes with the stored state (name taken, entity still in use)."""
+
     def __init__(self, message: str) -> None:
         super().__init__(409, "conflict", message)
 

@@ -130,6 +130,7 @@ class BadRequestError(BrainstemHTTPError):
 
     @property
     def field_errors(self) -> dict[str, list[str]]:
+        """Messages by field: ``{field: [message, ...]}``; a non-dict body goes under ``non_field_errors``."""
         messages = self.messages
         if isinstance(messages, dict):
             return {k: (v if isinstance(v, list) else [v]) for k, v in messages.items()}

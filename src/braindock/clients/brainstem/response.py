@@ -76,42 +76,52 @@ class BrainstemResponse:
     # requests-compatible surface -------------------------------------------------------------
     @property
     def status_code(self) -> int:
+        """The HTTP status code."""
         return self.httpx_response.status_code
 
     @property
     def ok(self) -> bool:
+        """``True`` when the status is below 400."""
         return self.httpx_response.status_code < 400
 
     @property
     def headers(self) -> httpx.Headers:
+        """The response headers (case-insensitive mapping)."""
         return self.httpx_response.headers
 
     @property
     def text(self) -> str:
+        """The body decoded as text."""
         return self.httpx_response.text
 
     @property
     def content(self) -> bytes:
+        """The raw body bytes."""
         return self.httpx_response.content
 
     @property
     def url(self) -> str:
+        """The final URL of the request, as a string."""
         return str(self.httpx_response.url)
 
     @property
     def reason(self) -> str:
+        """The HTTP reason phrase, e.g. ``"Not Found"``."""
         return self.httpx_response.reason_phrase
 
     @property
     def encoding(self) -> str | None:
+        """The body's text encoding, or ``None`` when unknown."""
         return self.httpx_response.encoding
 
     @property
     def elapsed(self) -> Any:
+        """Time between sending the request and receiving the response (a :class:`datetime.timedelta`)."""
         return self.httpx_response.elapsed
 
     @property
     def request(self) -> httpx.Request:
+        """The :class:`httpx.Request` that produced this response."""
         return self.httpx_response.request
 
     def json(self, **kwargs: Any) -> Any:
@@ -159,16 +169,20 @@ class BrainstemRecords(dict):
         self.model_key = model_key
 
     def json(self) -> BrainstemRecords:
+        """This object itself (already decoded), as ``requests.Response.json()`` would return the body."""
         return self
 
     def raise_for_status(self) -> BrainstemRecords:
+        """Return self: a merged list is only built from successful pages, so there is nothing to raise."""
         return self
 
     @property
     def records(self) -> list[dict[str, Any]]:
+        """The merged records: the list under the model's plural key."""
         return self[self.model_key]
 
     def to_dataframe(self) -> pd.DataFrame:
+        """A pandas DataFrame with one row per merged record; nested values stay Python objects."""
         import pandas as pd
 
         return pd.DataFrame.from_records(self.records)

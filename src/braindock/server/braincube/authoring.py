@@ -58,12 +58,16 @@ class Condition(BaseModel):
 
 
 class DataGroupIn(BaseModel):
+    """Body of ``POST``/``PUT`` ``…/mb/{mb}/dataGroups``: a name (1–300 chars) and the variables it groups."""
+
     model_config = ConfigDict(extra="allow")
     name: str = Field(min_length=1, max_length=300)
     variables: list[Ref] = Field(default_factory=list)
 
 
 class EventIn(BaseModel):
+    """Body of ``POST``/``PUT`` ``…/mb/{mb}/events``: a name (1–300 chars) and its conditions (``braincube.md`` 3.5)."""
+
     model_config = ConfigDict(extra="allow")
     name: str = Field(min_length=1, max_length=300)
     conditions: list[Condition] = Field(default_factory=list)
@@ -77,11 +81,18 @@ class ModelEntry(BaseModel):
 
 
 class JobEvents(BaseModel):
+    """The ``events`` member of a job: events that mark its rows as positive or negative (``braincube.md`` 3.5, job)."""
+
     positiveEvents: list[Ref] = Field(default_factory=list)
     negativeEvents: list[Ref] = Field(default_factory=list)
 
 
 class JobIn(BaseModel):
+    """Body of ``POST``/``PUT`` ``…/mb/{mb}/jobs`` (``braincube.md`` 3.5, job).
+
+    A name (1–300 chars), conditions, model entries, referenced data groups and events; other members are kept.
+    """
+
     model_config = ConfigDict(extra="allow")
     name: str = Field(min_length=1, max_length=300)
     conditions: list[Condition] = Field(default_factory=list)
@@ -91,6 +102,8 @@ class JobIn(BaseModel):
 
 
 class RuleIn(BaseModel):
+    """Body of ``POST``/``PUT`` ``…/mb/{mb}/rules``: a name (1–300 chars), an optional owning job and conditions."""
+
     model_config = ConfigDict(extra="allow")
     name: str = Field(min_length=1, max_length=300)
     job: Ref | None = None
@@ -242,6 +255,15 @@ for _kind, _segment in SEGMENTS.items():
 
 @router.delete("/{mb}", summary="Delete a memory base with its samples and entities")
 def delete_memory_base(request: Request, bc: str, mb: str) -> dict[str, Any]:
+    """``DELETE /braincube/{bc}/braincube/mb/{mb}``: delete a memory base, its entities and its sample file.
+
+    Returns:
+        ``200 {}``.
+
+    Raises:
+        Unauthorized, Forbidden: missing/invalid token or braincube not granted (401/403).
+        NotFound: unknown braincube or memory base (404).
+    """
     services = request.app.state.services
     with services.database.session() as session:
         cube = open_braincube(request, session, bc)

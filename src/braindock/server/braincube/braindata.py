@@ -73,6 +73,16 @@ def _refs(session: Session, base: MemoryBase) -> dict[int, ColumnRef]:
 
 @router.get("/{source}/simple", summary="E14: braindata description of a memory base")
 def simple(request: Request, bc: str, source: str) -> dict[str, Any]:
+    """E14 ``GET /braincube/{bc}/braindata/mb{mb}/simple`` (``braincube.md`` 4.1).
+
+    Returns:
+        ``{"bcId", "name", "numberOfRows"}`` plus ``reference`` and ``order`` (both the order variable's long
+        id ``"mb<mb>/d<var>"``) when the memory base has an order variable.
+
+    Raises:
+        Unauthorized, Forbidden: bad token or braincube not granted (401/403).
+        NotFound: unknown braincube, source not ``mb<bcId>``, or unknown memory base (404).
+    """
     with request.app.state.services.database.session() as session:
         base = _memory_base(request, session, bc, source)
         body: dict[str, Any] = {"bcId": base.id, "name": base.name, "numberOfRows": base.row_count}
@@ -240,6 +250,16 @@ def stream_arrow(samples: SampleStore, query: DataQuery) -> Iterator[bytes]:
 
 @router.post("/{source}/LF", summary="E15: column data of a memory base, filtered and ordered")
 async def lf(request: Request, bc: str, source: str) -> StreamingResponse:
+    """E15 ``POST /braincube/{bc}/braindata/mb{mb}/LF`` (``braincube.md`` 4.2–4.4): column data, streamed.
+
+    The body (at most 32 MiB) is ``{"definitions": [long ids], "context": {...}}``. Answers 200 with
+    ``{"datadefs": [{"id", "type", "data": [str, ...]}]}``, or an Arrow IPC stream when ``Accept`` asks for it.
+
+    Raises:
+        BadRequest: body not a JSON object, too large, or malformed members/filter (400).
+        Unauthorized, Forbidden: bad token or braincube not granted (401/403).
+        NotFound: unknown braincube, memory base or variable (404).
+    """
     raw = await request.body()
     services = request.app.state.services
 

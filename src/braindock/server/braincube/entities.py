@@ -37,12 +37,18 @@ def open_braincube(request: Request, session: Session, bc: str) -> Braincube:
 
 
 def page(session: Session, query: Select, offset: int, size: int, render: Callable) -> dict[str, Any]:
+    """One page of ``query`` in the collection envelope of ``braincube.md`` 3.3.
+
+    Returns:
+        ``{"items": [render(row), ...], "total", "offset", "size"}``; no rows are read when ``size`` is 0.
+    """
     total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
     rows = session.scalars(query.offset(offset).limit(size)).all() if size else []
     return {"items": [render(row) for row in rows], "total": total, "offset": offset, "size": size}
 
 
 def entity_query(base: MemoryBase, kind: str) -> Select:
+    """Select the entities of ``kind`` (``datagroup``, ``event``, ``job``, ``rule``) of ``base``, in ``bcId`` order."""
     return select(MbEntity).where(MbEntity.memory_base_id == base.id, MbEntity.kind == kind).order_by(MbEntity.id)
 
 
@@ -66,6 +72,15 @@ def get_variable(session: Session, base: MemoryBase, bc_id: str | int) -> Variab
 
 @router.get("/all/summary", summary="E1: page of memory bases")
 def list_memory_bases(request: Request, bc: str, offset: int = Offset, size: int = Size) -> dict[str, Any]:
+    """E1 ``GET /braincube/{bc}/braincube/mb/all/summary?offset&size``: memory bases (``braincube.md`` 3.2, 3.3).
+
+    Returns:
+        ``{"items": [memory base, ...], "total", "offset", "size"}`` in ``bcId`` order.
+
+    Raises:
+        Unauthorized, Forbidden: bad token or braincube not granted (401/403).
+        NotFound: unknown braincube (404).
+    """
     with request.app.state.services.database.session() as session:
         cube = open_braincube(request, session, bc)
         query = select(MemoryBase).where(MemoryBase.braincube_id == cube.id).order_by(MemoryBase.id)
@@ -74,6 +89,15 @@ def list_memory_bases(request: Request, bc: str, offset: int = Offset, size: int
 
 @router.get("/{mb}/extended", summary="E2: one memory base")
 def read_memory_base(request: Request, bc: str, mb: str) -> dict[str, Any]:
+    """E2 ``GET /braincube/{bc}/braincube/mb/{mb}/extended``: one memory base (``braincube.md`` 3.2, 3.5).
+
+    Returns:
+        ``{"bcId", "name", "uuid": "MB_<uuid>", "numberOfRows"}`` plus ``referenceDateVariable`` when set.
+
+    Raises:
+        Unauthorized, Forbidden: bad token or braincube not granted (401/403).
+        NotFound: unknown braincube or memory base (404).
+    """
     with request.app.state.services.database.session() as session:
         cube = open_braincube(request, session, bc)
         return serialise.memory_base(memory_base_for(session, cube, mb))
@@ -81,6 +105,15 @@ def read_memory_base(request: Request, bc: str, mb: str) -> dict[str, Any]:
 
 @router.get("/{mb}/variables/summary", summary="E3: page of variables")
 def list_variables(request: Request, bc: str, mb: str, offset: int = Offset, size: int = Size) -> dict[str, Any]:
+    """E3 ``GET /braincube/{bc}/braincube/mb/{mb}/variables/summary?offset&size``: page of variables (3.2, 3.3).
+
+    Returns:
+        ``{"items": [{"bcId", "standard", "tag", "local", "type", "unit"}, ...], "total", "offset", "size"}``.
+
+    Raises:
+        Unauthorized, Forbidden: bad token or braincube not granted (401/403).
+        NotFound: unknown braincube or memory base (404).
+    """
     with request.app.state.services.database.session() as session:
         base = memory_base_for(session, open_braincube(request, session, bc), mb)
         query = select(Variable).where(Variable.memory_base_id == base.id).order_by(Variable.bc_id)
@@ -89,6 +122,15 @@ def list_variables(request: Request, bc: str, mb: str, offset: int = Offset, siz
 
 @router.get("/{mb}/variables/{var}/extended", summary="E4: one variable")
 def read_variable(request: Request, bc: str, mb: str, var: str) -> dict[str, Any]:
+    """E4 ``GET /braincube/{bc}/braincube/mb/{mb}/variables/{var}/extended``: one variable (``braincube.md`` 3.2).
+
+    Returns:
+        ``{"bcId", "standard", "tag", "local", "type", "unit"}``.
+
+    Raises:
+        Unauthorized, Forbidden: bad token or braincube not granted (401/403).
+        NotFound: unknown braincube or memory base (404). Also for an unknown variable.
+    """
     with request.app.state.services.database.session() as session:
         base = memory_base_for(session, open_braincube(request, session, bc), mb)
         return serialise.variable(get_variable(session, base, var))
@@ -118,6 +160,15 @@ def _read(kind: str, summary: str):  # type: ignore[no-untyped-def]
 def list_job_rules(
     request: Request, bc: str, mb: str, job: str, offset: int = Offset, size: int = Size
 ) -> dict[str, Any]:
+    """E13 ``GET …/mb/{mb}/jobs/{job}/rules/all/summary?offset&size``: page of a job's rules (``braincube.md`` 3.2).
+
+    Returns:
+        ``{"items": [rule, ...], "total", "offset", "size"}`` in ``bcId`` order.
+
+    Raises:
+        Unauthorized, Forbidden: bad token or braincube not granted (401/403).
+        NotFound: unknown braincube or memory base (404). Also for an unknown job.
+    """
     with request.app.state.services.database.session() as session:
         base = memory_base_for(session, open_braincube(request, session, bc), mb)
         owner = get_entity(session, base, "job", job)

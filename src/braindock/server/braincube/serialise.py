@@ -20,6 +20,10 @@ def access_element(cube: Braincube) -> dict[str, Any]:
 
 
 def memory_base(base: MemoryBase) -> dict[str, Any]:
+    """A memory base as E1/E2 serve it (``braincube.md`` 3.4, 3.5).
+
+    ``{"bcId", "name", "uuid": "MB_<uuid>", "numberOfRows"}`` plus ``referenceDateVariable: {"bcId"}`` when set.
+    """
     body: dict[str, Any] = {
         "bcId": base.id,
         "name": base.name,
@@ -32,6 +36,7 @@ def memory_base(base: MemoryBase) -> dict[str, Any]:
 
 
 def variable(var: Variable) -> dict[str, Any]:
+    """A variable as E3/E4 serve it: ``{"bcId", "standard", "tag", "local", "type", "unit"}`` (``braincube.md`` 3.5)."""
     return {
         "bcId": var.bc_id,
         "standard": var.standard,

@@ -25,6 +25,15 @@ router = APIRouter(prefix="/sso-server", tags=["braincube: SSO"])
 
 @router.get("/ws/user/me", summary="The caller's account and the braincubes it may use")
 def user_me(request: Request) -> dict[str, Any]:
+    """``GET /sso-server/ws/user/me`` (``braincube.md`` 2.3): the caller and the braincubes it may use.
+
+    Returns:
+        ``{"email", "userEmail", "accessList": [{"name", "product": {"name", "productId"}}, ...]}``.
+
+    Raises:
+        Unauthorized: missing, invalid, expired or revoked token (401).
+        Forbidden: the token lacks the ``SSO_READ`` scope (403).
+    """
     caller = authenticate_request(request, "SSO_READ")
     with request.app.state.services.database.session() as session:
         cubes = accessible_braincubes(session, caller.account_id)
@@ -66,9 +75,19 @@ def _exchange(request: Request) -> dict[str, Any]:
 
 @router.get("/ws/oauth2/session", summary="Exchange an OAuth2 bearer token for a session token")
 def oauth2_session(request: Request) -> dict[str, Any]:
+    """``GET /sso-server/ws/oauth2/session`` (``braincube.md`` 2.1): exchange a bearer PAT for a session token.
+
+    Returns:
+        ``{"token": <session token>, "expiresIn": <seconds>}``.
+
+    Raises:
+        Unauthorized: no bearer, or not a valid personal access token (401).
+        Forbidden: the token has neither ``BRAINCUBE`` nor ``SSO_READ`` (403).
+    """
     return _exchange(request)
 
 
 @router.get("/rest/session/openWithToken", summary="Pre-2.5 client path of the OAuth2 exchange")
 def open_with_token(request: Request) -> dict[str, Any]:
+    """``GET /sso-server/rest/session/openWithToken``: pre-2.5 path of :func:`oauth2_session` (same answer, errors)."""
     return _exchange(request)

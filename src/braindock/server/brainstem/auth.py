@@ -91,12 +91,19 @@ async def _token_endpoint(request: Request, extra: dict[str, Any]) -> JSONRespon
 @router.post("/api/token/", summary="Password login of client 0.2.0: e-mail + password → token")
 @router.post("/api/token", include_in_schema=False)
 async def token(request: Request) -> JSONResponse:
+    """``POST /api/token/`` (client 0.2.0 password login, ``brainstem.md`` 2.2).
+
+    Body ``{"username": <e-mail>, "password"}`` (``email`` also accepted). Returns 200
+    ``{"token", "access", "token_id", "message"}`` with a new BRAINSTEM-scope token; 400 ``{"detail"}`` when a
+    member is missing or the credentials are wrong.
+    """
     return await _token_endpoint(request, {})
 
 
 @router.post("/api/auth/token/", summary="Password login (2025 documentation form)")
 @router.post("/api/auth/token", include_in_schema=False)
 async def auth_token(request: Request) -> JSONResponse:
+    """``POST /api/auth/token/``: same as :func:`token` (``brainstem.md`` 2.2, 2.4), plus ``"token_type": "bearer"``."""
     return await _token_endpoint(request, {"token_type": "bearer"})
 
 
@@ -211,6 +218,11 @@ def decide(session: Session, request_row: Any, account_id: int, approve: bool) -
 @router.post("/api/auth/device/", summary="Start a device login (client 2.0.0)")
 @router.post("/api/auth/device", include_in_schema=False)
 async def device_start(request: Request) -> JSONResponse:
+    """``POST /api/auth/device/`` (``brainstem.md`` 2.3 step 1): open a device login.
+
+    Body ``{"client_name"}`` (optional). Returns 200 ``{"device_code", "user_code", "verification_uri",
+    "verification_uri_complete", "session_id", "interval": 5, "expires_in": 900}`` (seconds).
+    """
     body = await _json(request)
     client_name = body.get("client_name") if isinstance(body.get("client_name"), str) else ""
 
@@ -224,6 +236,11 @@ async def device_start(request: Request) -> JSONResponse:
 @router.post("/api/auth/device/token/", summary="Poll a device login (always HTTP 200)")
 @router.post("/api/auth/device/token", include_in_schema=False)
 async def device_poll(request: Request) -> JSONResponse:
+    """``POST /api/auth/device/token/`` ``{"device_code"}`` (``brainstem.md`` 2.3 step 3): poll a device login.
+
+    Always HTTP 200: ``{"status": "authorization_pending"}``, ``{"status": "success", "token"}`` (once), or
+    ``{"error": "invalid_device_code" | "already_used" | "access_denied" | "expired_token"}``.
+    """
     body = await _json(request)
 
     def work() -> dict[str, Any]:
@@ -287,6 +304,12 @@ def _form(request_row: Any, problem: str = "", email: str = "", user_code: str =
 @router.get("/account/authorize/", summary="Device-login verification page (HTML)", response_class=HTMLResponse)
 @router.get("/account/authorize", include_in_schema=False, response_class=HTMLResponse)
 async def authorize_page(request: Request, session: str | None = None) -> HTMLResponse:
+    """``GET /account/authorize/[?session=<id>]`` (``brainstem.md`` 2.3 step 2): the HTML approval form.
+
+    200 with the form (asking for the user code when ``session`` is absent); 404 for an unknown ``session``;
+    410 when that request was already answered or has expired.
+    """
+
     def work() -> HTMLResponse:
         with request.app.state.services.database.session() as db_session:
             row = find_request(db_session, session_id=session) if session else None
@@ -302,6 +325,11 @@ async def authorize_page(request: Request, session: str | None = None) -> HTMLRe
 @router.post("/account/authorize/", include_in_schema=False, response_class=HTMLResponse)
 @router.post("/account/authorize", include_in_schema=False, response_class=HTMLResponse)
 async def authorize_submit(request: Request) -> HTMLResponse:
+    """``POST /account/authorize/`` (form: session or user_code, email, password, decision): approve or deny.
+
+    HTML answer: 200 approved/denied; 404 no request has this code; 401 wrong e-mail or password;
+    400 the request was already answered or has expired.
+    """
     form = await request.form()
     values = {key: str(form.get(key) or "") for key in ("session", "user_code", "email", "password", "decision")}
 

@@ -23,12 +23,15 @@ class BrainstemError(ApiError):
         super().__init__(status, code, detail)
 
     def body(self) -> dict[str, Any]:
+        """The DRF-style body ``{"detail": message}`` (``brainstem.md`` 3.3.3)."""
         return {"detail": self.message}
 
     def headers(self) -> dict[str, str]:
+        """Extra response headers; none by default."""
         return {}
 
     def response(self) -> JSONResponse:
+        """A :class:`JSONResponse` with :meth:`body`, ``status`` and :meth:`headers`."""
         return JSONResponse(self.body(), status_code=self.status, headers=self.headers() or None)
 
 
@@ -45,6 +48,7 @@ class Invalid(BrainstemError):
         super().__init__(400, f"{first[0]}: {first[1][0]}", "invalid")
 
     def body(self) -> dict[str, Any]:
+        """The per-field body ``{"<field>": ["<message>", ...]}`` (``brainstem.md`` 3.3.3)."""
         return dict(self.errors)
 
 
@@ -67,6 +71,7 @@ class NotAuthenticated(BrainstemError):
         super().__init__(401, detail, "unauthorized")
 
     def headers(self) -> dict[str, str]:
+        """``WWW-Authenticate: Bearer realm="api"`` (``brainstem.md`` 2.5)."""
         return {"WWW-Authenticate": 'Bearer realm="api"'}
 
 

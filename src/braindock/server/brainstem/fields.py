@@ -74,6 +74,7 @@ class Field:
 
     @property
     def column(self) -> str | None:
+        """The database column holding the value; ``None`` here (the base field stores nothing in its table)."""
         return None
 
     def parse(self, value: Any) -> Any:
@@ -118,12 +119,19 @@ class Scalar(Field):
 
     @property
     def column(self) -> str | None:
+        """The database column: ``db_column`` if given, else the field's wire name."""
         return self.db_column or self.name
 
     def default(self) -> Any:
+        """The value stored when a POST omits the field (``default`` called if it is callable)."""
         return self._default() if callable(self._default) else self._default
 
     def parse(self, value: Any) -> Any:
+        """``None`` when nullable, else the value through :meth:`convert`.
+
+        Raises:
+            FieldError: ``null`` for a non-nullable field, or whatever :meth:`convert` rejects.
+        """
         if value is None:
             if self.nullable:
                 return None
@@ -131,6 +139,7 @@ class Scalar(Field):
         return self.convert(value)
 
     def convert(self, value: Any) -> Any:
+        """Check and normalise a non-null JSON value; the base class keeps it as is."""
         return value
 
     def coerce_filter(self, text: str) -> Any:
@@ -171,6 +180,14 @@ class Text(Scalar):
         self.blank = blank
 
     def convert(self, value: Any) -> Any:
+        """A stripped string (``brainstem.md`` 3.4); numbers are turned into text.
+
+        Blank gives ``""`` (``None`` if nullable); ``upper``, ``choices``, ``url`` (adds ``http://``), ``prefix``,
+        ``pattern`` and ``max_length`` are applied in that order.
+
+        Raises:
+            FieldError: not a string/number, blank when required, or a failed check (DRF message).
+        """
         if isinstance(value, bool) or not isinstance(value, str | int | float):
             raise FieldError("Not a valid string.")
         text = str(value).strip()
@@ -196,6 +213,7 @@ class Text(Scalar):
         return text
 
     def coerce_filter(self, text: str) -> Any:
+        """The query-string value unchanged (text compares as text)."""
         return text
 
 
@@ -219,6 +237,8 @@ def parse_bool(value: Any) -> bool:
 
 
 class Boolean(Scalar):
+    """A boolean column; input accepts ``true/false/1/0/yes/no/on/off`` (``brainstem.md`` 3.2.2)."""
+
     sql_type = "bool"
 
     def __init__(self, *, default: bool = False, **kw: Any) -> None:
@@ -226,16 +246,24 @@ class Boolean(Scalar):
         super().__init__(default=default, **kw)
 
     def convert(self, value: Any) -> Any:
+        """``True``/``False`` from a JSON boolean, 0/1 or a boolean word.
+
+        Raises:
+            FieldError: ``Must be a valid boolean.``
+        """
         try:
             return parse_bool(value)
         except ValueError:
             raise FieldError("Must be a valid boolean.") from None
 
     def coerce_filter(self, text: str) -> Any:
+        """A ``filter{...}`` value as a boolean; raises ``ValueError`` for other text (``brainstem.md`` 3.2.2)."""
         return parse_bool(text)
 
 
 class Integer(Scalar):
+    """A 64-bit signed integer column, nullable by default; ``minimum`` bounds it from below."""
+
     sql_type = "int"
 
     def __init__(self, *, minimum: int | None = None, **kw: Any) -> None:
@@ -244,6 +272,11 @@ class Integer(Scalar):
         self.minimum = minimum
 
     def convert(self, value: Any) -> Any:
+        """An ``int`` from an integer, an integral float or numeric text.
+
+        Raises:
+            FieldError: a boolean, non-integral or non-numeric value, below ``minimum`` or beyond 64 bits.
+        """
         if isinstance(value, bool):
             raise FieldError("A valid integer is required.")
         try:
@@ -259,6 +292,7 @@ class Integer(Scalar):
         return number
 
     def coerce_filter(self, text: str) -> Any:
+        """A ``filter{...}`` value as an ``int``; ``ValueError`` when not an integer or beyond 64 bits."""
         number = int(text)
         if abs(number) > MAX_INT:
             raise ValueError("integer out of range")
@@ -266,6 +300,8 @@ class Integer(Scalar):
 
 
 class Date(Scalar):
+    """A calendar date, ``YYYY-MM-DD`` on the wire (``brainstem.md`` 3.4); nullable by default."""
+
     sql_type = "date"
 
     def __init__(self, **kw: Any) -> None:
@@ -273,15 +309,22 @@ class Date(Scalar):
         super().__init__(**kw)
 
     def convert(self, value: Any) -> Any:
+        """A :class:`datetime.date` from ``YYYY-MM-DD`` text.
+
+        Raises:
+            FieldError: not a string, or not an ISO date.
+        """
         try:
             return date.fromisoformat(value) if isinstance(value, str) else _fail()
         except (TypeError, ValueError):
             raise FieldError("Date has wrong format. Use one of these formats instead: YYYY-MM-DD.") from None
 
     def dump(self, value: Any) -> Any:
+        """The date as ``YYYY-MM-DD``, or ``None``."""
         return value.isoformat() if value is not None else None
 
     def coerce_filter(self, text: str) -> Any:
+        """A ``filter{...}`` value as a date; ``ValueError`` unless ``YYYY-MM-DD``."""
         return date.fromisoformat(text)
 
 
@@ -306,6 +349,8 @@ def dump_datetime(value: datetime | None) -> str | None:
 
 
 class DateTime(Scalar):
+    """A point in time; ISO 8601 in (any offset, naive = UTC), UTC with ``Z`` out (``brainstem.md`` 3.4)."""
+
     sql_type = "datetime"
 
     def __init__(self, **kw: Any) -> None:
@@ -313,6 +358,11 @@ class DateTime(Scalar):
         super().__init__(**kw)
 
     def convert(self, value: Any) -> Any:
+        """A naive UTC :class:`datetime.datetime` from ISO 8601 text.
+
+        Raises:
+            FieldError: not a string, not ISO 8601, or out of range after conversion to UTC.
+        """
         try:
             return parse_datetime(value) if isinstance(value, str) else _fail()
         except (TypeError, ValueError):
@@ -322,9 +372,11 @@ class DateTime(Scalar):
             ) from None
 
     def dump(self, value: Any) -> Any:
+        """The naive UTC datetime as ISO 8601 with ``Z`` (``brainstem.md`` 3.4), or ``None``."""
         return dump_datetime(value)
 
     def coerce_filter(self, text: str) -> Any:
+        """A ``filter{...}`` value as a naive UTC datetime; a bare ``YYYY-MM-DD`` means its midnight (UTC)."""
         try:
             return parse_datetime(text)
         except ValueError:
@@ -340,9 +392,11 @@ class Timestamp(Scalar):
         super().__init__(read_only=True, nullable=False, index=False)
 
     def dump(self, value: Any) -> Any:
+        """The naive UTC datetime as ISO 8601 with ``Z`` (``brainstem.md`` 3.4)."""
         return dump_datetime(value)
 
     def coerce_filter(self, text: str) -> Any:
+        """A ``filter{...}`` value as a naive UTC datetime; a bare ``YYYY-MM-DD`` means its midnight (UTC)."""
         try:
             return parse_datetime(text)
         except ValueError:
@@ -365,6 +419,7 @@ class Json(Scalar):
         self.validator = validator
 
     def convert(self, value: Any) -> Any:
+        """The value through ``validator`` (which raises :class:`FieldError`), or unchanged without one."""
         return self.validator(value) if self.validator else value
 
 
@@ -393,6 +448,11 @@ class Details(Json):
         self.rows = rows
 
     def convert(self, value: Any) -> Any:
+        """The JSON object (or, with ``rows``, list) unchanged; schema checks happen in :meth:`check`.
+
+        Raises:
+            FieldError: not a JSON object (or list of objects for ``rows``).
+        """
         if not isinstance(value, dict | list) or (isinstance(value, list) and not self.rows):
             raise FieldError("Expected a JSON object." if not self.rows else "Expected a list of objects.")
         return value
@@ -449,6 +509,13 @@ class Relation(Field):
         self.target_model: Model | None = None  # resolved by the registry
 
     def parse_one(self, value: Any) -> Any:
+        """One related id: canonical UUID, or ``int`` for users/groups; ``{"id": ...}`` objects are unwrapped.
+
+        Only the form is checked here, not that the record exists.
+
+        Raises:
+            FieldError: a list/dict, or not an id of the target's kind (DRF ``Invalid pk`` message).
+        """
         if isinstance(value, dict) and "id" in value:  # a record sent back with its includes
             value = value["id"]
         if isinstance(value, list | dict):
@@ -492,9 +559,15 @@ class ForeignKey(Relation):
 
     @property
     def column(self) -> str | None:
+        """The database column: ``db_column`` if given, else ``<name>_id``."""
         return self.db_column or f"{self.name}_id"
 
     def parse(self, value: Any) -> Any:
+        """The related id (see :meth:`parse_one`); ``None`` or ``""`` clears it when nullable.
+
+        Raises:
+            FieldError: empty for a non-nullable link, or a malformed id.
+        """
         if value is None or value == "":
             if self.nullable:
                 return None
@@ -537,6 +610,11 @@ class ManyToMany(Relation):
         self.on_delete = on_delete
 
     def parse(self, value: Any) -> Any:
+        """The list of related ids, de-duplicated in input order (``null`` counts as ``[]``).
+
+        Raises:
+            FieldError: not a list, more than ``MAX_LINKS`` (1000) items, fewer than ``min_items``, or a malformed id.
+        """
         if value is None:
             value = []
         if not isinstance(value, list):
@@ -569,6 +647,11 @@ class Tags(Field):
     filterable = True
 
     def parse(self, value: Any) -> Any:
+        """The tags as a list of stripped, de-duplicated strings (``brainstem.md`` 3.4); ``null`` gives ``[]``.
+
+        Raises:
+            FieldError: not a list, or an item that is empty, not a string or longer than 100 characters.
+        """
         if value is None:
             return []
         if not isinstance(value, list):
@@ -604,6 +687,14 @@ class Members(Field):
         self.principal = principal
 
     def parse(self, value: Any) -> Any:
+        """``{key: {flag: bool}}`` with keys stripped (``brainstem.md`` 4.0, permission dictionaries).
+
+        Flags are ``can_change``, ``is_manager``, ``is_owner`` and ``remove``; values are parsed as booleans.
+        Keys are not resolved to users or groups here.
+
+        Raises:
+            FieldError: not an object, an entry that is not an object, an unknown flag or a non-boolean value.
+        """
         if not isinstance(value, dict):
             raise FieldError(f'Expected a dictionary of items but got type "{_type_name(value)}".')
         parsed: dict[str, dict[str, bool]] = {}
@@ -636,6 +727,11 @@ class AuthGroups(Field):
         super().__init__(write_only=True)
 
     def parse(self, value: Any) -> Any:
+        """The group ids as a sorted list of distinct integers; ``null`` gives ``[]``.
+
+        Raises:
+            FieldError: not a list, or an item that is not an integer id.
+        """
         if value is None:
             return []
         if not isinstance(value, list):
@@ -741,6 +837,7 @@ class Model:
         return self.by_name.get(name)
 
     def writable(self) -> list[Field]:
+        """The fields a request body may set (all but the read-only ones), in declaration order."""
         return [f for f in self.fields if not f.read_only]
 
     def __repr__(self) -> str:

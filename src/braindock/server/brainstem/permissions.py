@@ -53,6 +53,7 @@ class Ctx:
 
     @property
     def superuser(self) -> bool:
+        """``True`` for an administrator calling through the ``super`` portal (``brainstem.md`` 5.8)."""
         return self.portal == "super" and self.is_admin
 
 

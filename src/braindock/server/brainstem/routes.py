@@ -147,6 +147,13 @@ def _handle(request: Request, portal: str, route: registry.Route, parts: list[st
     ),
 )
 async def brainstem_api(request: Request, portal: str, app: str, rest: str) -> Response:
+    """``GET|POST|PATCH|PUT|DELETE /api/{portal}/{app}/<model>/[<id>/][<action>]`` (``brainstem.md`` 1.1, 1.5, 3).
+
+    Lists answer 200 with the list envelope (3.3.1), detail/PATCH/PUT/actions 200, POST 201 (3.3.2),
+    DELETE 204. Errors are DRF bodies (3.3.3): 400 bad JSON, query or field; 401 bad or missing token
+    (``WWW-Authenticate``); 403 no BRAINSTEM scope, non-admin on ``super`` or not allowed; 404 unknown
+    portal/model/record or model hidden on ``public``; 405 writes on ``public`` or a method the path refuses.
+    """
     try:
         if portal not in PORTALS:
             raise NotFound()

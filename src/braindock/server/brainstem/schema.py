@@ -97,9 +97,14 @@ class State:
         self.changes = changes
 
     def touched(self, name: str) -> bool:
+        """``True`` when the body wrote the field ``name``."""
         return name in self.changes.new
 
     def get(self, name: str) -> Any:
+        """The value of field ``name`` after the write: the body's value, else the stored one.
+
+        To-many fields give their id list; ``None`` for a new record or a field without a column.
+        """
         if name in self.changes.new:
             return self.changes.new[name]
         if self.row is None:

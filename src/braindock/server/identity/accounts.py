@@ -16,6 +16,7 @@ MIN_PASSWORD_LENGTH = 8
 
 
 def normalise_email(email: str) -> str:
+    """``email`` stripped and lower-cased, the form accounts are stored and looked up by."""
     return email.strip().lower()
 
 

@@ -53,6 +53,7 @@ class RedactCredentials(logging.Filter):
     """Rewrites a record's message and string arguments through :func:`redact`; never drops a record."""
 
     def filter(self, record: logging.LogRecord) -> bool:
+        """Redact ``record.msg`` and its string ``args`` (tuple or dict) in place; always returns ``True``."""
         if isinstance(record.msg, str):
             record.msg = redact(record.msg)
         if isinstance(record.args, tuple):

@@ -159,6 +159,11 @@ class LoginLimitMiddleware:
         self.ips = FailureLog(self.limits.window_s)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Pass non-login traffic through; for a login ``POST``, refuse or run it and count the outcome.
+
+        Answers ``429`` with ``Retry-After`` (whole seconds) when the client IP or the named account is over its
+        limit; otherwise a 400/401/403 answer counts one failure, a 2xx clears the account's failures.
+        """
         kind = LOGIN_PATHS.get(scope.get("path", "").rstrip("/")) if scope["type"] == "http" else None
         if kind is None or scope.get("method") != "POST":
             await self.app(scope, receive, send)

@@ -38,6 +38,7 @@ class Caller:
     scopes: frozenset[str]
 
     def has_scope(self, scope: str) -> bool:
+        """``True`` when the token carries ``scope`` (e.g. ``"BRAINSTEM"``)."""
         return scope in self.scopes
 
 
@@ -108,6 +109,11 @@ class TokenVerifier:
         self._max_cached = max_cached
 
     def verify(self, session: Session, presented: str, kinds: tuple[str, ...] = ("pat", "session")) -> Caller | None:
+        """The :class:`Caller` for ``presented``, or ``None`` when it is not a usable token.
+
+        ``None`` for a malformed token, a kind not in ``kinds``, an unknown id, a wrong secret, a revoked or
+        expired token, or a deleted account. Verified secrets are cached (by SHA-256) to skip the argon2 check.
+        """
         kind = next((k for k, prefix in _PREFIX.items() if presented.startswith(prefix)), None)
         if kind is None or kind not in kinds:
             return None

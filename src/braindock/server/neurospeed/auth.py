@@ -70,6 +70,7 @@ class Principal:
 
     @property
     def is_customer(self) -> bool:
+        """``True`` for a customer token, ``False`` for a user token."""
         return self.role == "customer"
 
 

@@ -38,6 +38,7 @@ PATHS = ("target_is_downlink_room_as_user", "target_is_downlink_room_as_customer
 
 
 def downlink_room(user_id: int) -> str:
+    """Name of the Socket.IO downlink room of user ``user_id``: ``"downlink:<user_id>"`` (``neurospeed.md`` 6.11)."""
     return f"downlink:{user_id}"
 
 
@@ -73,6 +74,7 @@ class DownlinkRooms:
         as_customer.on("router", self._customer_router)
 
     def servers(self) -> dict[str, socketio.AsyncServer]:
+        """The two Socket.IO servers by namespace path (without slashes): as-user first, then as-customer."""
         return dict(zip(PATHS, (self.as_user, self.as_customer), strict=True))
 
     async def _user_connect(self, sid: str, environ: dict[str, Any], auth: Any = None) -> None:

@@ -50,25 +50,35 @@ class NsBadRefresh(NsError):
 
 
 class NsBadRequest(NsError):
+    """400 ``Bad Request`` with ``message`` (``neurospeed.md`` 2.7)."""
+
     def __init__(self, message: str) -> None:
         super().__init__(400, message)
 
 
 class NsForbidden(NsError):
+    """403 ``Forbidden`` with ``message`` (``neurospeed.md`` 2.7)."""
+
     def __init__(self, message: str) -> None:
         super().__init__(403, message)
 
 
 class NsNotFound(NsError):
+    """404 ``Not Found`` with ``message`` (``neurospeed.md`` 2.7)."""
+
     def __init__(self, message: str) -> None:
         super().__init__(404, message)
 
 
 class NsConflict(NsError):
+    """409 ``Conflict`` with ``message`` (``neurospeed.md`` 2.7)."""
+
     def __init__(self, message: str) -> None:
         super().__init__(409, message)
 
 
 class NsTooLarge(NsError):
+    """413 ``Payload Too Large`` with ``message`` (``neurospeed.md`` 2.7)."""
+
     def __init__(self, message: str) -> None:
         super().__init__(413, message)

@@ -70,6 +70,7 @@ def export_dir(data_dir: Path, exporter_id: int) -> Path:
 
 
 def remove_export(data_dir: Path, exporter_id: int) -> None:
+    """Delete ``<data dir>/exports/<exporter id>`` and the CSV in it; a missing folder is ignored."""
     shutil.rmtree(export_dir(data_dir, exporter_id), ignore_errors=True)
 
 
@@ -435,6 +436,7 @@ class Exporters:
 
     @property
     def data_dir(self) -> Path:
+        """The server's data directory (the recorders'); exports live under its ``exports/``."""
         return self._recorders.data_dir
 
     # -- lifecycle --------------------------------------------------------------------------------------
@@ -447,6 +449,7 @@ class Exporters:
             self.schedule(exporter_id)
 
     async def stop(self) -> None:
+        """Cancel every running export job and wait for them to end (errors are swallowed)."""
         for task in list(self._tasks):
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)

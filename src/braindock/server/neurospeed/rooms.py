@@ -19,10 +19,12 @@ from braindock.server.neurospeed.validation import Packet, Sensor
 
 
 def user_room(user_id: int) -> str:
+    """Name of the Socket.IO user room of user ``user_id``: ``"user:<user_id>"`` (``neurospeed.md`` 6.9)."""
     return f"user:{user_id}"
 
 
 def customer_room(customer_id: int) -> str:
+    """Name of the Socket.IO customer room of customer ``customer_id``: ``"customer:<customer_id>"`` (6.10)."""
     return f"customer:{customer_id}"
 
 

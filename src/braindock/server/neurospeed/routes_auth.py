@@ -30,6 +30,15 @@ def _strings(body: dict[str, Any], *keys: str) -> list[str]:
 
 @router.post("/auth/login", summary="Customer login: email + password → access and refresh token")
 async def customer_login(request: Request) -> dict[str, Any]:
+    """``POST /api/auth/login`` JSON ``{email, password}``: customer login (``neurospeed.md`` 2.2, 3.1).
+
+    Returns:
+        200 ``{"token": {"accessToken": <JWT>, "refreshToken": <JWT>}}``.
+
+    Raises:
+        NsBadRequest: body not an object, or ``email``/``password`` missing or not a string (400).
+        NsBadCredentials: wrong e-mail or password (401 ``Invalid credentials``, never ``Unauthorized``, 2.6).
+    """
     email, password = _strings(await read_body(request), "email", "password")
     ns = request.app.state.neurospeed
 
@@ -45,6 +54,15 @@ async def customer_login(request: Request) -> dict[str, Any]:
 
 @router.post("/users/login", summary="User login: account_id + username + password → access and refresh token")
 async def user_login(request: Request) -> dict[str, Any]:
+    """``POST /api/users/login`` JSON ``{account_id, username, password}``: user login (``neurospeed.md`` 2.3, 3.1).
+
+    Returns:
+        200 ``{"token": {"accessToken": <JWT>, "refreshToken": <JWT>}}``.
+
+    Raises:
+        NsBadRequest: body not an object, or a member missing or not a string (400).
+        NsBadCredentials: unknown customer/user or wrong password (401 ``Invalid credentials``, 2.6).
+    """
     tenant, username, password = _strings(await read_body(request), "account_id", "username", "password")
     ns = request.app.state.neurospeed
 
@@ -60,6 +78,15 @@ async def user_login(request: Request) -> dict[str, Any]:
 
 @router.post("/auth/refresh_token", summary="Rotate a refresh token (customer or user) into a new token pair")
 async def refresh_token(request: Request) -> dict[str, Any]:
+    """``POST /api/auth/refresh_token`` JSON ``{refreshToken}``: rotate a refresh token (``neurospeed.md`` 2.4).
+
+    Returns:
+        200 ``{"token": {"accessToken", "refreshToken"}}``; the presented refresh token stops working.
+
+    Raises:
+        NsBadRequest: body not an object (400).
+        NsBadRefresh: missing, malformed, expired, reused or revoked refresh token (401, never ``Unauthorized``).
+    """
     presented = (await read_body(request)).get("refreshToken")
     ns = request.app.state.neurospeed
 

@@ -48,6 +48,16 @@ def _exporter_id(request: Request) -> str:
     "/exporter/url", summary="Signed download link of an exported exporter: query exporter_id", dependencies=TOKEN
 )
 async def exporter_url(request: Request) -> dict[str, str]:
+    """``GET /api/gateway/exporter/url?exporter_id=`` (``neurospeed.md`` 3.7, 5.3): a signed download link.
+
+    Returns:
+        200 ``{"url": <absolute link>}``, valid ``link_ttl_s`` seconds.
+
+    Raises:
+        NsBadRequest: ``exporter_id`` missing or not an integer (400).
+        NsUnauthorized, NsForbidden: no valid access token (401) or a user token (403).
+        NsNotFound: no such exporter for this customer (404). NsConflict: the export is not ``exported`` yet (409).
+    """
     exporter_id = _exporter_id(request)
 
     def run() -> dict[str, str]:
@@ -61,6 +71,13 @@ async def exporter_url(request: Request) -> dict[str, str]:
 
 @router.get("/exporter/file/{exporter_id}/{file_name}", summary="Download an export through its signed link")
 async def download(request: Request, exporter_id: str, file_name: str) -> FileResponse:
+    """``GET /api/gateway/exporter/file/{exporter_id}/{file_name}?expires=&signature=`` (``neurospeed.md`` 5.3).
+
+    No Authorization: the signed link is the credential. Streams the CSV (``text/csv``, as an attachment).
+
+    Raises:
+        NsForbidden: expired, malformed or forged link (403). NsNotFound: exporter or file gone (404).
+    """
     params = request.query_params
     path = await run_in_threadpool(
         _exporters(request).check_link, exporter_id, params.get("expires"), params.get("signature")
@@ -72,6 +89,15 @@ async def download(request: Request, exporter_id: str, file_name: str) -> FileRe
     "/exporter/list", summary="Page of the customer's exporters; filters.username honoured", dependencies=TOKEN
 )
 async def list_exporters(request: Request) -> dict[str, Any]:
+    """``POST /api/gateway/exporter/list`` (``neurospeed.md`` 3.7): pager of the customer's exporters.
+
+    Body ``{"pager": {page_number, page_size}, "filters": {"username"?}}``; returns the 3.0 pager envelope of
+    exporter objects (5.2), newest update first.
+
+    Raises:
+        NsBadRequest: bad pager or ``filters`` (400).
+        NsUnauthorized, NsForbidden: no valid access token (401) or a user token (403).
+    """
     return await customer_page(request, _exporters(request).list)
 
 
@@ -79,6 +105,15 @@ async def list_exporters(request: Request) -> dict[str, Any]:
     "/exporter", status_code=201, summary="Export a recorder to CSV: {recorder_id, exporter_config}", dependencies=TOKEN
 )
 async def create_exporter(request: Request) -> dict[str, Any]:
+    """``POST /api/gateway/exporter`` ``{recorder_id, exporter_config, unlimited}`` (``neurospeed.md`` 3.7, 5.1).
+
+    Returns 201 with the exporter object (5.2), status ``exporting``; the CSV is then written in the background.
+
+    Raises:
+        NsBadRequest: bad ``recorder_id`` or ``exporter_config`` (400).
+        NsUnauthorized, NsForbidden: no valid access token (401) or a user token (403).
+        NsNotFound: unknown or deleted recorder (404). NsConflict: no packets, or an export of it still running (409).
+    """
     body = await read_body(request)
 
     def run() -> tuple[int, dict[str, Any]]:
@@ -95,6 +130,16 @@ async def create_exporter(request: Request) -> dict[str, Any]:
 
 @router.delete("/exporter", summary="Delete an exporter and its file: query exporter_id", dependencies=TOKEN)
 async def delete_exporter(request: Request) -> bool:
+    """``DELETE /api/gateway/exporter?exporter_id=`` (``neurospeed.md`` 3.7): delete an exporter and its file.
+
+    Returns:
+        200 ``true``.
+
+    Raises:
+        NsBadRequest: ``exporter_id`` missing or not an integer (400).
+        NsUnauthorized, NsForbidden: no valid access token (401) or a user token (403).
+        NsNotFound: no such exporter for this customer (404).
+    """
     exporter_id = _exporter_id(request)
 
     def run() -> bool:
@@ -109,6 +154,14 @@ async def delete_exporter(request: Request) -> bool:
 
 @router.get("/exporter/{exporter_id}", summary="One exporter of the customer (status, file_size)", dependencies=TOKEN)
 async def get_exporter(request: Request, exporter_id: str) -> dict[str, Any]:
+    """``GET /api/gateway/exporter/{exporter_id}`` (``neurospeed.md`` 3.7): the exporter object of 5.2.
+
+    Raises:
+        NsBadRequest: not an integer id (400).
+        NsUnauthorized, NsForbidden: no valid access token (401) or a user token (403).
+        NsNotFound: no such exporter for this customer (404).
+    """
+
     def run() -> dict[str, Any]:
         with _database(request).session() as session:
             principal = authenticate(request, session)

@@ -28,6 +28,14 @@ router = APIRouter(prefix="/api/gateway", tags=["neurospeed: gateway"], dependen
 
 @router.get("/users/connected", summary="Users of the customer with at least one HIA connected")
 async def connected_users(request: Request) -> list[dict[str, Any]]:
+    """``GET /api/gateway/users/connected`` (``neurospeed.md`` 3.4): users with at least one live HIA socket.
+
+    Returns:
+        200 ``[{"id", "username"}, ...]`` ordered by username (``[]`` when none), from the in-memory ``/hia`` registry.
+
+    Raises:
+        NsUnauthorized, NsForbidden: no valid access token (401) or a user token (403).
+    """
     hub = request.app.state.neurospeed.hub
 
     def run() -> list[dict[str, Any]]:
@@ -70,6 +78,15 @@ def connection_json(row: NsHiaConnection, username: str) -> dict[str, Any]:
 
 @router.post("/connections", summary="Pager of the customer's HIA connections, filtered by is_connected/usernames")
 async def connections(request: Request) -> dict[str, Any]:
+    """``POST /api/gateway/connections`` (``neurospeed.md`` 3.4): pager of the customer's HIA connection records.
+
+    Body ``{"pager", "filters": {"is_connected"?, "usernames"?}}``; returns the 3.0 pager envelope of
+    :func:`connection_json` items, most recently updated first.
+
+    Raises:
+        NsBadRequest: bad pager, ``filters`` not an object or ``usernames`` not a list of strings (400).
+        NsUnauthorized, NsForbidden: no valid access token (401) or a user token (403).
+    """
     body = await read_body(request)
     number, size = pager_request(body)
     filters = body.get("filters") or {}

@@ -117,16 +117,39 @@ def _post_route(name: str, fields: tuple[str, ...]) -> None:
 
 @router.get("", summary="Insights of a user (no insight engine: empty)")
 async def insights(request: Request, user_id: str | None = None) -> dict[str, Any]:
+    """``GET /api/users/settings/insights[?user_id=]`` (``neurospeed.md`` 3.8, D26): always the empty answer.
+
+    Returns:
+        200 ``{"user_id": <int>, "insight": "insights", "data": []}``.
+
+    Raises:
+        NsUnauthorized (401); NsBadRequest: ``user_id`` missing or not an integer with a customer token (400);
+        NsNotFound: ``user_id`` not the token's user / not a user of the customer (404).
+    """
     return {"user_id": await target_user(request, user_id), "insight": "insights", "data": []}
 
 
 @router.get("/weekly_first_day_of_week", summary="First day of the week of a user's weekly insights (not stored)")
 async def first_day_of_week(request: Request, user_id: str | None = None) -> dict[str, Any]:
+    """``GET /api/users/settings/insights/weekly_first_day_of_week[?user_id=]`` (``neurospeed.md`` 3.8).
+
+    Returns:
+        200 ``{"user_id": <int>, "first_day_of_week": null}`` (no setting is stored).
+
+    Raises:
+        NsUnauthorized (401), NsBadRequest (400), NsNotFound (404): as for :func:`target_user`.
+    """
     return {"user_id": await target_user(request, user_id), "first_day_of_week": None}
 
 
 @router.post("/weekly_first_day_of_week", summary="Set the first day of the week (not supported: 501)")
 async def set_first_day_of_week(request: Request) -> dict[str, Any]:
+    """``POST /api/users/settings/insights/weekly_first_day_of_week`` (``neurospeed.md`` 3.8): not supported.
+
+    Raises:
+        NsBadRequest: ``first_day_of_week`` missing (400). NsUnauthorized/NsNotFound: as for :func:`target_user`.
+        NsError: 501 after validation, because this server stores no insight settings.
+    """
     body = await read_body(request)
     check_fields(body, ("first_day_of_week",))
     await target_user(request, body.get("user_id"))

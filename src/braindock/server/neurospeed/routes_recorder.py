@@ -35,11 +35,29 @@ def _database(request: Request):  # type: ignore[no-untyped-def]
 
 @router.post("/recorder/list", summary="Page of the customer's recorders; filters.username honoured")
 async def list_recorders(request: Request) -> dict[str, Any]:
+    """``POST /api/gateway/recorder/list`` (``neurospeed.md`` 3.6): pager of the customer's recorders.
+
+    Body ``{"pager", "filters": {"username"?}}``; returns the 3.0 pager envelope of recorder objects (4.1),
+    deleted ones left out, newest update first.
+
+    Raises:
+        NsBadRequest: bad pager or ``filters`` (400).
+        NsUnauthorized, NsForbidden: no valid access token (401) or a user token (403).
+    """
     return await customer_page(request, _recorders(request).list)
 
 
 @router.post("/recorder", status_code=201, summary="Create a recorder for a user: {username, recorder_name, unlimited}")
 async def create_recorder(request: Request) -> dict[str, Any]:
+    """``POST /api/gateway/recorder`` ``{username, recorder_name, unlimited}`` (``neurospeed.md`` 3.6, 4.2, 4.3).
+
+    Returns 201 with the recorder object (4.1), already ``recording``.
+
+    Raises:
+        NsBadRequest: ``username`` missing (400).
+        NsUnauthorized, NsForbidden: no valid access token (401) or a user token (403).
+        NsNotFound: no such user in the customer (404). NsConflict: the user has a recorder not stopped (409).
+    """
     body = await read_body(request)
     username = body.get("username")
     if not isinstance(username, str) or not username:
@@ -59,6 +77,16 @@ async def create_recorder(request: Request) -> dict[str, Any]:
 
 @router.put("/recorder", summary="Change a recorder's status: query id, form status=paused|pending|stopped")
 async def update_recorder(request: Request) -> dict[str, Any]:
+    """``PUT /api/gateway/recorder?id=`` form/JSON ``status`` (``neurospeed.md`` 3.6, 4.2): change a recorder's state.
+
+    Returns:
+        200 with the updated recorder object (4.1).
+
+    Raises:
+        NsBadRequest: ``id`` missing or not an integer, ``status`` ``recording`` or unknown (400).
+        NsUnauthorized, NsForbidden: no valid access token (401) or a user token (403).
+        NsNotFound: no such recorder for this customer (404). NsConflict: paused/pending on a stopped one (409).
+    """
     body = await read_body(request)
     recorder_id = request.query_params.get("id") or body.get("id")
     if recorder_id is None:
@@ -77,6 +105,15 @@ async def update_recorder(request: Request) -> dict[str, Any]:
 
 @router.delete("/recorder", summary="Soft-delete a recorder: query recorder_id (stops it, removes its data)")
 async def delete_recorder(request: Request) -> bool:
+    """``DELETE /api/gateway/recorder?recorder_id=`` (``neurospeed.md`` 3.6, 4.6): soft-delete a recorder.
+
+    Stops it and removes its packet files and exporters. Returns 200 ``true``.
+
+    Raises:
+        NsBadRequest: ``recorder_id`` missing or not an integer (400).
+        NsUnauthorized, NsForbidden: no valid access token (401) or a user token (403).
+        NsNotFound: no such recorder for this customer (404).
+    """
     recorder_id = request.query_params.get("recorder_id") or request.query_params.get("id")
     if recorder_id is None:
         raise NsBadRequest("query parameter recorder_id is required")
@@ -93,6 +130,14 @@ async def delete_recorder(request: Request) -> bool:
 
 @router.get("/recorder/{recorder_id}", summary="One recorder of the customer (status, counts, columns)")
 async def get_recorder(request: Request, recorder_id: str) -> dict[str, Any]:
+    """``GET /api/gateway/recorder/{recorder_id}`` (``neurospeed.md`` 3.6): the recorder object of 4.1 (deleted too).
+
+    Raises:
+        NsBadRequest: not an integer id (400).
+        NsUnauthorized, NsForbidden: no valid access token (401) or a user token (403).
+        NsNotFound: no such recorder for this customer (404).
+    """
+
     def run() -> dict[str, Any]:
         with _database(request).session() as session:
             principal = authenticate(request, session)

@@ -65,6 +65,16 @@ async def _target(request: Request, body: dict[str, Any]) -> HiaSession:
 
 @router.post("/stream_state", summary="Enable/disable a stream of a connected HIA (emits ssr_stream_state)")
 async def stream_state(request: Request) -> dict[str, Any]:
+    """``POST /api/gateway/ssr/stream_state`` ``{username, hia_id, stream_id, stream_state}`` (3.5, 7.8).
+
+    Records the stream's new state (a disabled stream's packets are then dropped) and emits ``ssr_stream_state``
+    ``{stream_id: state}`` to the HIA's ``/hia`` socket. Returns 200 ``{"delivered": true}``.
+
+    Raises:
+        NsBadRequest: a field missing, or ``stream_state`` not ``enabled``/``disabled`` (400).
+        NsUnauthorized, NsForbidden: no valid access token (401) or a user token (403).
+        NsNotFound: unknown user, HIA not connected, or unknown stream on it (404).
+    """
     body = await read_body(request)
     stream_id = _text(body, "stream_id")
     state = body.get("stream_state")
@@ -81,6 +91,15 @@ async def stream_state(request: Request) -> dict[str, Any]:
 
 @router.post("/downlink", summary="Send an opaque payload to a connected HIA (emits ssr_downlink)")
 async def downlink(request: Request) -> dict[str, Any]:
+    """``POST /api/gateway/ssr/downlink`` ``{username, hia_id, payload}`` (``neurospeed.md`` 3.5, 6.8).
+
+    Emits ``ssr_downlink(payload)`` unchanged to the HIA's ``/hia`` socket. Returns 200 ``{"delivered": true}``.
+
+    Raises:
+        NsBadRequest: ``payload``, ``username`` or ``hia_id`` missing (400).
+        NsUnauthorized, NsForbidden: no valid access token (401) or a user token (403).
+        NsNotFound: unknown user or HIA not connected (404). NsTooLarge: payload over 65,536 bytes of JSON (413).
+    """
     body = await read_body(request)
     if "payload" not in body or body["payload"] is None:
         raise NsBadRequest("payload is required (the JSON text of the message)")

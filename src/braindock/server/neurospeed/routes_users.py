@@ -24,6 +24,15 @@ def _database(request: Request):  # type: ignore[no-untyped-def]
 
 @router.post("/users/list", summary="Page of the customer's users (pager envelope, newest first)")
 async def list_users(request: Request) -> dict[str, Any]:
+    """``POST /api/users/list`` ``{"pager", "filters"}`` (``neurospeed.md`` 3.2): pager of the customer's users.
+
+    Returns the 3.0 pager envelope of user objects ``{"id", "username", "created_at", "updated_at"}``, most
+    recently updated first.
+
+    Raises:
+        NsBadRequest: bad body or pager (400).
+        NsUnauthorized, NsForbidden: no valid access token (401) or a user token (403).
+    """
     body = await read_body(request)
     number, size = pager_request(body)
 
@@ -39,6 +48,15 @@ async def list_users(request: Request) -> dict[str, Any]:
 
 @router.post("/users", status_code=201, summary="Create a user of the customer: JSON {username, password}")
 async def create_user(request: Request) -> dict[str, Any]:
+    """``POST /api/users`` JSON ``{username, password}`` (``neurospeed.md`` 3.2): create a user of the customer.
+
+    Returns 201 with the user object plus ``settings``.
+
+    Raises:
+        NsBadRequest: invalid or reserved username, password under 8 characters (400).
+        NsUnauthorized, NsForbidden: no valid access token (401) or a user token (403).
+        NsConflict: the username exists in this customer (409).
+    """
     body = await read_body(request)
 
     def run() -> dict[str, Any]:
@@ -52,6 +70,16 @@ async def create_user(request: Request) -> dict[str, Any]:
 
 @router.put("/users", summary="Change a user's username/password: query id, form {username, password}")
 async def modify_user(request: Request, id: str) -> dict[str, Any]:
+    """``PUT /api/users?id=`` form ``{username, password}`` (``neurospeed.md`` 3.2): change a user; empty fields stay.
+
+    Returns:
+        200 with the updated user object.
+
+    Raises:
+        NsBadRequest: bad id, username or password (400).
+        NsUnauthorized, NsForbidden: no valid access token (401) or a user token (403).
+        NsNotFound: no such user in this customer (404). NsConflict: the new username is taken (409).
+    """
     body = await read_body(request)
 
     def run() -> dict[str, Any]:
@@ -65,6 +93,17 @@ async def modify_user(request: Request, id: str) -> dict[str, Any]:
 
 @router.delete("/users", summary="Delete a user: query id → true")
 async def delete_user(request: Request, id: str) -> JSONResponse:
+    """``DELETE /api/users?id=`` (``neurospeed.md`` 3.2): delete a user; its tokens stop working.
+
+    Returns:
+        200 ``true``.
+
+    Raises:
+        NsBadRequest: ``id`` not an integer (400).
+        NsUnauthorized, NsForbidden: no valid access token (401) or a user token (403).
+        NsNotFound: no such user in this customer (404).
+    """
+
     def run() -> None:
         with _database(request).session() as session:
             principal = authenticate(request, session)
@@ -76,6 +115,16 @@ async def delete_user(request: Request, id: str) -> JSONResponse:
 
 @router.get("/customers/current", summary="The calling customer's profile")
 async def current_customer(request: Request) -> dict[str, Any]:
+    """``GET /api/customers/current`` (``neurospeed.md`` 3.3): the calling customer's profile.
+
+    Returns:
+        200 ``{"id", "email", "role": "customer", "firstName", "lastName", "is_active", "in_active_reason",
+        "account_id", "company_name"}`` (names and company are ``null``).
+
+    Raises:
+        NsUnauthorized, NsForbidden: no valid access token (401) or a user token (403).
+    """
+
     def run() -> dict[str, Any]:
         with _database(request).session() as session:
             principal = authenticate(request, session)
@@ -106,6 +155,16 @@ for _flag in ("insight", "recordings", "raw_data"):
 
 @router.get("/users/{username}", summary="One user of the customer by username")
 async def get_user(request: Request, username: str) -> dict[str, Any]:
+    """``GET /api/users/{username}`` (``neurospeed.md`` 3.2): one user of the customer.
+
+    Returns:
+        200 ``{"id", "username", "created_at", "updated_at"}``.
+
+    Raises:
+        NsUnauthorized, NsForbidden: no valid access token (401) or a user token (403).
+        NsNotFound: no such user in this customer (404).
+    """
+
     def run() -> dict[str, Any]:
         with _database(request).session() as session:
             principal = authenticate(request, session)

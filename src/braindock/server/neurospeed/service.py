@@ -65,18 +65,21 @@ class NeuroSpeed:
 
     @property
     def tokens(self) -> TokenService:
+        """The JWT service (signing key of the data dir). Raises ``RuntimeError`` before :meth:`start`."""
         if self._tokens is None:
             raise RuntimeError("NeuroSpeed has not been started")
         return self._tokens
 
     @property
     def recorders(self) -> Recorders:
+        """The active recorders and their files. Raises ``RuntimeError`` before :meth:`start`."""
         if self._recorders is None:
             raise RuntimeError("NeuroSpeed has not been started")
         return self._recorders
 
     @property
     def exporters(self) -> Exporters:
+        """The CSV export jobs and download links. Raises ``RuntimeError`` before :meth:`start`."""
         if self._exporters is None:
             raise RuntimeError("NeuroSpeed has not been started")
         return self._exporters

@@ -90,6 +90,7 @@ class JsonPacket(socketio.packet.Packet):
 
     @classmethod
     def data_is_binary(cls, data: Any) -> bool:
+        """Only a top-level ``bytes`` payload counts as binary (braindock never emits one)."""
         return isinstance(data, bytes | bytearray)
 
 
@@ -417,6 +418,7 @@ class SocketMount:
         ]
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        """ASGI entry point: route by path prefix (with or without the trailing ``/``)."""
         if scope["type"] in ("http", "websocket"):
             path = scope.get("path", "")
             path = path if path.endswith("/") else path + "/"

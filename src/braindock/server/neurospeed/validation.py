@@ -65,6 +65,7 @@ class Sensor:
 
     @property
     def enabled(self) -> bool:
+        """Whether ``stream_state`` is ``"enabled"`` (the default); packets of a disabled stream are dropped (7.8)."""
         return self.info.get("stream_state", "enabled") == "enabled"
 
 

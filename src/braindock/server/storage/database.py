@@ -67,6 +67,7 @@ class Database:
             session.close()
 
     def dispose(self) -> None:
+        """Close every pooled connection of the engine."""
         self.engine.dispose()
 
 

@@ -16,10 +16,13 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
 def utcnow() -> datetime:
+    """The current time in UTC as a naive :class:`datetime.datetime` (how timestamps are stored)."""
     return datetime.now(UTC).replace(tzinfo=None)
 
 
 class Base(DeclarativeBase):
+    """Declarative base of the metadata-store tables."""
+
     pass
 
 

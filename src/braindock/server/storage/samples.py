@@ -67,6 +67,7 @@ class SampleStore:
         self._lock = threading.Lock()
 
     def path(self, file_name: str) -> Path:
+        """The path of sample file ``file_name`` inside the store's directory (it may not exist)."""
         return self.directory / file_name
 
     def _config(self) -> dict[str, str]:
@@ -149,6 +150,7 @@ class SampleStore:
         self.path(file_name + ".wal").unlink(missing_ok=True)
 
     def close(self) -> None:
+        """Close every open DuckDB connection of the store (files are kept)."""
         with self._lock:
             for connection in self._connections.values():
                 connection.close()

@@ -26,9 +26,11 @@ Filter = dict[str, Any]
 class VariableLike(Protocol):
     """What :func:`build_condition_filter` needs from a variable description."""
 
-    def get_type(self) -> str: ...
+    def get_type(self) -> str:
+        """The variable's Braincube type: ``"NUMERIC"``, ``"DATETIME"`` or ``"DISCRETE"`` (``braincube.md`` 3.5)."""
 
-    def get_long_id(self) -> str: ...
+    def get_long_id(self) -> str:
+        """The variable's long id, ``"mb<mb>/d<var>"``, used as the filter's left operand (``braincube.md`` 5.3)."""
 
 
 def combine_filters(filters: Iterable[Filter] | None, operator: str = "AND") -> list[Filter]:

@@ -18,6 +18,7 @@ depends_on = None
 
 
 def upgrade() -> None:
+    """Create ``ns_recorders`` and ``ns_exporters`` (recorder and exporter metadata)."""
     op.create_table(
         "ns_recorders",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -70,6 +71,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    """Drop ``ns_exporters`` and ``ns_recorders``."""
     op.drop_index(op.f("ix_ns_exporters_recorder_id"), table_name="ns_exporters")
     op.drop_index(op.f("ix_ns_exporters_customer_id"), table_name="ns_exporters")
     op.drop_table("ns_exporters")

@@ -116,6 +116,7 @@ LINK_RECORDS = "bs_session__datastorage"
 
 
 def upgrade() -> None:
+    """Widen the BrainSTEM list indexes, make session data-storage links records, add brain-region atlas fields."""
     for table, name, columns, _ in INDEXES:
         op.drop_index(name, table_name=table)
         op.create_index(name, table, columns, unique=False)
@@ -157,6 +158,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    """Restore the previous indexes and drop the link-record and brain-region columns added by :func:`upgrade`."""
     with op.batch_alter_table(LINK_RECORDS, schema=None) as batch_op:
         batch_op.drop_index(f"ix_{LINK_RECORDS}_id")
         batch_op.drop_constraint(f"fk_{LINK_RECORDS}_created_by", type_="foreignkey")
