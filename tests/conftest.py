@@ -8,6 +8,7 @@ so tests can compare every answer with pandas' own evaluation.
 
 from __future__ import annotations
 
+import os
 import subprocess
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -45,6 +46,18 @@ def start_server(data_dir: Path, env: dict[str, str] | None = None) -> RunningSe
 
 def stop_server(server: RunningServer) -> None:
     server.stop()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def hia_id_file(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    """Keep the NeuroSpeed SDK's persistent HIA ids (and those of subprocesses) out of the real home."""
+    previous = os.environ.get("BRAINDOCK_NEUROSPEED_HIA_IDS")
+    os.environ["BRAINDOCK_NEUROSPEED_HIA_IDS"] = str(tmp_path_factory.mktemp("hia-ids") / "ids.json")
+    yield
+    if previous is None:
+        os.environ.pop("BRAINDOCK_NEUROSPEED_HIA_IDS", None)
+    else:
+        os.environ["BRAINDOCK_NEUROSPEED_HIA_IDS"] = previous
 
 
 @pytest.fixture(scope="session")

@@ -6,8 +6,8 @@ from collections.abc import Mapping
 from typing import Any, Unpack
 
 from braindock.clients.neurospeed.auth._base import AuthApiView, AuthHandlerBase, AuthOptions, require
+from braindock.clients.neurospeed.auth.hia_ids import HiaIdClaim, claim_hia_id
 from braindock.clients.neurospeed.errors import ConfigError
-from braindock.clients.neurospeed.utils.helper_service import UtilService
 
 __all__ = ["Auth_AS_User_Handler"]
 
@@ -18,8 +18,10 @@ class Auth_AS_User_Handler(AuthHandlerBase):  # noqa: N801 - official name
     Args:
         user_config: ``{"account_id": ..., "username": ..., "user_password": ..., "HIA_ID": optional}``.
             ``customer_username`` is accepted instead of ``account_id`` (the customer's e-mail works on
-            braindock); the first non-empty of the two is sent as ``account_id``. Without ``HIA_ID`` a random
-            6-character id is generated and stored into the dict (as the official client does, 1.7).
+            braindock); the first non-empty of the two is sent as ``account_id``. Without ``HIA_ID`` a 6-character
+            id is stored into the dict (1.7): the one this user had on this machine last time, unless another
+            process holds it (:mod:`.hia_ids`; ``BRAINDOCK_NEUROSPEED_HIA_IDS=off`` draws a new one each time, as
+            the official client does).
         api_config, url, timeout, retries, verify: see
             :class:`~braindock.clients.neurospeed.auth._base.AuthHandlerBase`.
 
@@ -58,11 +60,14 @@ class Auth_AS_User_Handler(AuthHandlerBase):  # noqa: N801 - official name
         account = user_config.get("account_id") or user_config.get("customer_username")
         if not account:
             raise ConfigError("user_config needs 'account_id' (or the legacy 'customer_username')")
-        if user_config.get("HIA_ID") in (None, ""):
-            user_config["HIA_ID"] = UtilService.generateId(6)
         super().__init__(user_config, api_config, **options)
         self._auth_api_instance = self.User_Auth_Api(self)
         self._account_id = str(account)
+        #: The reservation of a persistent HIA id (kept as long as this handler lives), if one was claimed.
+        self.hia_id_claim: HiaIdClaim | None = None
+        if user_config.get("HIA_ID") in (None, ""):
+            self.hia_id_claim = claim_hia_id(self.url_for(""), self._account_id, str(user_config["username"]))
+            user_config["HIA_ID"] = self.hia_id_claim.hia_id
 
     def _login_body(self) -> dict[str, Any]:
         return {
