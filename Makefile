@@ -40,9 +40,11 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/streaming.py
 	$(BIN)/python benchmarks/crash_loss.py --trials 3
 
-# the streaming load for 10 minutes: server memory over time and losses (about 13 minutes)
+# the streaming load for 10 minutes, every user recorded: server memory over time and losses (about 13 minutes);
+# then the same beside two processes spinning on the CPU (another 13 minutes)
 soak: $(STAMP)
-	$(BIN)/python benchmarks/soak.py --minutes 10
+	$(BIN)/python benchmarks/soak.py --minutes 10 --record
+	$(BIN)/python benchmarks/soak.py --minutes 10 --record --cpu-burners 2
 
 clean:
 	rm -rf $(VENV) braindock-data .pytest_cache
