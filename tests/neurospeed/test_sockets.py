@@ -11,6 +11,7 @@ from tests.neurospeed.conftest import (
     Customer,
     Socket,
     User,
+    create_recorder,
     eeg_sensor,
     open_customer_room,
     open_hia,
@@ -18,6 +19,7 @@ from tests.neurospeed.conftest import (
     open_user_room,
     open_user_room_as_customer,
     packet,
+    put_status,
 )
 
 
@@ -112,6 +114,27 @@ def test_packets_reach_the_user_room_with_exact_values(acme: Customer, closing) 
         # device type comes from sensor_info, not from the packet (which says EEG)
         assert second["device_type"] == "user_data" and second["output"] == {}
         assert second["data"] == {"sample": [[3.5, "fast", 1738575542.5]]}
+
+
+def test_nan_and_infinity_reach_listeners_and_the_recording_as_sent(acme: Customer, closing) -> None:
+    """Missing values (NaN, ±Infinity tokens of the official client's json.dumps, 7.4) stay floats on the way out:
+    the fast JSON path would turn them into null (``json_codec``)."""
+    user = acme.create_user()
+    room = connected(open_user_room(user), closing)
+    hia = connected(open_hia(user, eeg_sensor("EEG_AAAAAA")), closing)
+    recorder = create_recorder(acme, user)
+    rows = [[float("nan"), 1.5, 1738575541.0], [float("inf"), float("-inf"), 1738575541.5]]
+    hia.client.emit("pipeline", packet("EEG_AAAAAA", rows))
+    hia.client.emit("pipeline", packet("EEG_AAAAAA", [[2.5, 3.5, 1738575542.0]]))
+    odd, plain = room.wait_count("data", 2)
+    (nan, one_and_half, _), (inf, minus_inf, _) = odd["data"]["sample"]
+    assert math.isnan(nan) and one_and_half == 1.5 and inf == math.inf and minus_inf == -math.inf
+    assert plain["data"]["sample"] == [[2.5, 3.5, 1738575542.0]]
+    assert put_status(acme, recorder["id"], "stopped").status_code == 200
+    path = acme.server.data_dir / "recordings" / str(recorder["id"]) / "packets.jsonl"
+    first, second = path.read_text().splitlines()
+    assert "[NaN,1.5,1738575541.0],[Infinity,-Infinity,1738575541.5]" in first
+    assert "NaN" not in second and "[2.5,3.5,1738575542.0]" in second
 
 
 def test_rows_without_timestamp_are_stamped_by_the_server(acme: Customer, closing) -> None:

@@ -274,7 +274,7 @@ def _sql_text(expression: str) -> str:
 def _sql_cell(value: str) -> str:
     """SQL for one channel cell from the JSON ``value`` of a stored row, as :func:`_cell` writes it.
 
-    Numbers keep the text Python's ``json`` wrote for them (so ``10`` stays ``10`` and ``12.5`` stays ``12.5``);
+    Numbers keep the text the recorder wrote for them (so ``10`` stays ``10`` and ``12.5`` stays ``12.5``);
     ``NaN``/``±Infinity``/``null`` become empty cells; strings lose their quotes and commas; booleans are
     ``true``/``false``.
     """
@@ -296,7 +296,8 @@ def write_csv_duckdb(recorder: NsRecorder, config: dict[str, Any], source: Path,
 
     DuckDB parses the JSON lines, unnests the sample rows, filters, sorts by (timestamp, packets_counter, row
     in packet) and writes the CSV in parallel, spilling to ``target``'s directory beyond
-    :data:`DUCKDB_MEMORY_LIMIT`. Channel values keep their stored JSON text; numbers that Python's ``json`` wrote
+    :data:`DUCKDB_MEMORY_LIMIT`. Channel values keep their stored JSON text (orjson's, :mod:`.json_codec`: the
+    shortest text that round-trips, like ``repr`` except ``0.00001`` for ``1e-05``); numbers the recorder wrote
     in exponent notation (below 1e-4 or from 1e16 in magnitude) come out in DuckDB's positional notation of the
     same value. ``source`` must hold only complete lines.
 

@@ -39,6 +39,7 @@ from sqlalchemy.orm import Session
 from braindock.server.neurospeed.accounts import iso
 from braindock.server.neurospeed.errors import NsBadRequest, NsConflict, NsNotFound
 from braindock.server.neurospeed.http import parse_id
+from braindock.server.neurospeed.json_codec import StandardJson
 from braindock.server.neurospeed.recording_store import (
     PacketFile,
     Stats,
@@ -272,7 +273,7 @@ class Recorders:
                 while channels and channels[-1].lower() == "timestamp":
                     channels.pop()
                 record["c"] = channels
-            line = encode(record)
+            line = encode(StandardJson(record) if packet.extended_json else record)
             try:
                 active.file.append(line)
             except (OSError, ValueError):

@@ -8,7 +8,8 @@ accepted packet and line, written in arrival order::
 
 ``n`` is the recorder-wide ``packets_counter`` (1, 2, ...), ``t`` the arrival time (epoch s), ``s``/``d``/``h``
 the stream id, its authoritative device type (from sensor_info) and the HIA id, ``r`` the sample rows (channel
-values then the sample timestamp in epoch seconds, 7.4; ``NaN``/``Infinity`` written as Python's ``json`` does),
+values then the sample timestamp in epoch seconds, 7.4; ``NaN``/``Infinity`` kept as Python's ``json`` writes
+them, :mod:`.json_codec`),
 ``pl``/``ol`` the packet and one-time labels. Writes go to a buffered file; :meth:`PacketFile.sync` flushes
 and fsyncs it (the recorder does so at most every second and on stop/shutdown). A crash can leave a torn last
 line: :func:`repair` cuts the file back to its last complete line.

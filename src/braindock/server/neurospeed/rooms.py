@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from braindock.server.neurospeed.dsp import BandPowerTracker
+from braindock.server.neurospeed.json_codec import StandardJson
 from braindock.server.neurospeed.limits import PacketRateLimiter
 from braindock.server.neurospeed.validation import Packet, Sensor
 
@@ -92,23 +93,25 @@ def data_event(session: HiaSession, packet: Packet) -> dict[str, Any]:
 
     Shape: ``{stream_id, device_type, hia_id, username, sensor_info, data: {"sample": rows},
     experiment, output, packets_counter, server_timestamp}``; rows keep the HIA's values and end with the
-    timestamp (float epoch seconds).
+    timestamp (float epoch seconds). A packet with ``NaN``/``Infinity`` values gives a
+    :class:`~braindock.server.neurospeed.json_codec.StandardJson` (written by the standard library).
     """
     sensor = packet.sensor
     counter = session.packets_counter.get(sensor.stream_id, 0) + 1
     session.packets_counter[sensor.stream_id] = counter
-    return {
-        "stream_id": sensor.stream_id,
-        "device_type": sensor.device_type,
-        "hia_id": session.hia_id,
-        "username": session.username,
-        "sensor_info": dict(sensor.info),
-        "data": {"sample": packet.rows},
-        "experiment": packet.experiment,
-        "output": session.output_for(packet),
-        "packets_counter": counter,
-        "server_timestamp": time.time(),
-    }
+    event = StandardJson if packet.extended_json else dict  # keep NaN/Infinity as sent (json_codec)
+    return event(
+        stream_id=sensor.stream_id,
+        device_type=sensor.device_type,
+        hia_id=session.hia_id,
+        username=session.username,
+        sensor_info=dict(sensor.info),
+        data={"sample": packet.rows},
+        experiment=packet.experiment,
+        output=session.output_for(packet),
+        packets_counter=counter,
+        server_timestamp=time.time(),
+    )
 
 
 def presence_event(session: HiaSession, kind: str) -> dict[str, Any]:

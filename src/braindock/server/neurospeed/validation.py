@@ -199,12 +199,16 @@ class Packet:
             (server-stamped when the HIA sent none, 7.4).
         experiment: ``{"packet_labels": [...], "onetime_labels": [...]}`` (``["none"]`` when absent).
         stamped_by_server: whether the timestamps were assigned here.
+        extended_json: ``data`` used what only Python's ``json`` parses (``NaN``/``Infinity`` channel values):
+            its ``data`` event and recorder line must be written by the standard library too
+            (:class:`~braindock.server.neurospeed.json_codec.StandardJson`).
     """
 
     sensor: Sensor
     rows: list[list[Any]]
     experiment: dict[str, list[str]]
     stamped_by_server: bool = False
+    extended_json: bool = False
 
 
 def _labels(value: Any, key: str, stream_id: str) -> list[str]:
@@ -249,7 +253,7 @@ def parse_packet(packet: Any, sensors: dict[str, Sensor], now: float | None = No
     if len(data) > MAX_PACKET_CHARS:
         raise ValidationError(f"stream {stream_id}: data has {len(data)} characters, limit {MAX_PACKET_CHARS}")
     try:
-        body = json_codec.loads(data)
+        body, extended = json_codec.loads_flagged(data)
     except (ValueError, RecursionError):
         raise ValidationError(f"stream {stream_id}: data is not valid JSON (or nested too deeply)") from None
     rows = body.get("sample") if isinstance(body, dict) else None
@@ -287,7 +291,7 @@ def parse_packet(packet: Any, sensors: dict[str, Sensor], now: float | None = No
     stamped = width == count
     if stamped:
         rows = _stamp(rows, sensor.sampling_frequency, time.time() if now is None else now)
-    return Packet(sensor, rows, labels, stamped)
+    return Packet(sensor, rows, labels, stamped, extended)
 
 
 def _stamp(rows: list[list[Any]], frequency: float | None, now: float) -> list[list[Any]]:
