@@ -76,3 +76,17 @@ def test_host_routing_keeps_access_rules_and_names_unknown_braincubes(host_route
     other = get(server, token, path, "plant-a.elsewhere.test")
     assert other.status_code == 404 and "items" not in other.json()
     assert get(server, "not-a-token", path, host_routed.host("plant-a")).status_code == 401
+
+
+def test_names_differing_only_in_case_are_refused_and_a_braincube_named_mb_keeps_its_paths(
+    host_routed: HostRouted,
+) -> None:
+    server = host_routed.server
+    refused = server.cli_result("braincube", "create", "PLANT-A", "--owner", "carol@example.com")
+    assert refused.returncode != 0 and "already exists as 'Plant-A'" in refused.stderr
+    server.cli("braincube", "create", "mb", "--owner", "dave@example.com")  # dave's: carol's list stays as it is
+    dave = server.cli("token", "create", "dave@example.com")
+    # the normal layout of braincube "mb" is never taken for a placeholder path, whatever the host
+    normal_path = "/braincube/mb/braincube/mb/all/summary?offset=0&size=150"
+    listing = get(server, dave, normal_path, host_routed.host("plant-a"))
+    assert listing.status_code == 200 and listing.json()["items"] == []

@@ -107,15 +107,16 @@ def create_braincube(session: Session, name: str, owner: Account) -> Braincube:
 
     Raises:
         BadRequest: the name is not URL-safe (letters, digits, ``.``, ``_``, ``-``; 1–100 chars).
-        Conflict: the name is taken.
+        Conflict: the name is taken, in any letter case (host names, :mod:`.host_routing`).
     """
     if not BRAINCUBE_NAME.match(name):
         raise BadRequest(
             f"name: {name!r} must be 1-100 letters, digits, '.', '_' or '-', starting with a letter or digit",
             field="name",
         )
-    if session.scalar(select(Braincube).where(Braincube.name == name)) is not None:
-        raise Conflict(f"braincube {name!r} already exists")
+    taken = session.scalar(select(Braincube.name).where(func.lower(Braincube.name) == name.lower()).limit(1))
+    if taken is not None:  # host names are case-insensitive (host_routing): one braincube per spelling
+        raise Conflict(f"braincube {name!r} already exists" + ("" if taken == name else f" as {taken!r}"))
     cube = Braincube(name=name, product_id=str(uuidlib.uuid4()), owner_id=owner.id)
     session.add(cube)
     session.flush()

@@ -22,6 +22,8 @@ from typing import Any
 from urllib.parse import quote
 
 _PREFIXES = ("/braincube/mb/", "/braindata/mb")
+#: Normal-layout paths of a braincube named ``mb``: never placeholder paths (memory-base ids are integers).
+_NORMAL_MB = ("/braincube/mb/braincube/", "/braincube/mb/braindata/")
 
 
 def braincube_from_host(host: str, suffix: str) -> str | None:
@@ -54,11 +56,12 @@ class BraincubeHostRouting:
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
         """ASGI entry point."""
-        if self.suffix and scope["type"] == "http" and scope.get("path", "").startswith(_PREFIXES):
+        path = scope.get("path", "")
+        if self.suffix and scope["type"] == "http" and path.startswith(_PREFIXES) and not path.startswith(_NORMAL_MB):
             host = next((value.decode("latin-1") for key, value in scope.get("headers", []) if key == b"host"), "")
             name = braincube_from_host(host, self.suffix)
             if name is not None:
-                path = f"/braincube/{name}{scope['path']}"
+                path = f"/braincube/{name}{path}"
                 raw = f"/braincube/{quote(name, safe='')}".encode() + (scope.get("raw_path") or b"")
                 scope = {**scope, "path": path, "raw_path": raw}
         await self.app(scope, receive, send)

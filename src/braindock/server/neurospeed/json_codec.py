@@ -5,28 +5,35 @@ twice (the recorder's JSON line and the ``data`` event); with the standard libra
 server's CPU per packet. :mod:`orjson` does the same work several times faster and round-trips floats exactly
 (shortest representation, like ``repr``).
 
-Where orjson is stricter than :mod:`json` the standard library takes over, so behaviour does not change:
+Where orjson differs from :mod:`json` the standard library takes over, so what goes out on the wire stays what
+python-socketio's default encoder sent:
 
 * decoding: ``NaN``, ``Infinity`` and other extensions that the official client's ``json.dumps`` can emit
-  (``neurospeed.md`` 6.6, 7.4: channel values ``NaN``/``±Infinity`` are accepted as missing values);
-  :func:`loads_flagged` says when that happened;
-* encoding: orjson would write ``NaN``/``±Infinity`` as ``null``. A packet that arrived with such tokens is
-  marked (:class:`StandardJson`), and its ``data`` event and recorder line are written by the standard library,
-  so listeners get the same floats the HIA sent, as with python-socketio's default encoder;
-* encoding: integers beyond 64 bits and objects orjson does not know.
+  (``neurospeed.md`` 6.6, 7.4: channel values ``NaN``/``±Infinity`` are accepted as missing values), and
+  integers of 19 digits or more (orjson would turn those beyond 64 bits into floats); :func:`loads_flagged`
+  says when that happened. As python-engineio's decoder did, integers of more than 100 digits are refused;
+* encoding: orjson would write ``NaN``/``±Infinity`` as ``null``. An event that may hold them (a packet that
+  arrived with such tokens, band powers that are not finite) is marked :class:`StandardJson` and written by the
+  standard library, as are integers beyond 64 bits and objects orjson does not know. The standard library
+  escapes non-ASCII (``ensure_ascii``), as python-socketio did, so a lone surrogate never reaches a socket.
 
-Output differs from ``json.dumps`` only in spelling (UTF-8 instead of ``\\uXXXX`` escapes, ``1e-07`` written
-``1e-7``): the same JSON values.
+Output of the fast path differs from ``json.dumps`` only in spelling (UTF-8 instead of ``\\uXXXX`` escapes,
+``0.00001`` for ``1e-05``): the same JSON values.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import orjson
 
 _OPTIONS = orjson.OPT_NON_STR_KEYS
+#: A run of this many digits may be an integer orjson cannot keep exact (beyond 64 bits).
+_LONG_DIGITS = re.compile(rb"\d{19}")
+#: Longest integer literal accepted (python-engineio's limit for Socket.IO packets).
+MAX_INT_DIGITS = 100
 
 
 class StandardJson(dict):  # type: ignore[type-arg]
@@ -43,50 +50,54 @@ def _standard(obj: Any) -> bool:
     return isinstance(obj, list) and any(isinstance(item, StandardJson) for item in obj)
 
 
-def dumps(obj: Any, **_: Any) -> str:
-    """``obj`` as compact JSON text (keyword arguments such as ``separators`` are accepted and ignored)."""
+def _encode(obj: Any, option: int) -> bytes:
+    """orjson's bytes for ``obj``, or the standard library's (ASCII) for marked objects and what orjson refuses."""
     if not _standard(obj):
         try:
-            return orjson.dumps(obj, option=_OPTIONS).decode()
+            return orjson.dumps(obj, option=option)
         except TypeError:  # orjson.JSONEncodeError: big ints, unknown types
             pass
-    return json.dumps(obj, separators=(",", ":"), ensure_ascii=False)
+    text = json.dumps(obj, separators=(",", ":"))
+    return (text + "\n" if option & orjson.OPT_APPEND_NEWLINE else text).encode()
+
+
+def dumps(obj: Any, **_: Any) -> str:
+    """``obj`` as compact JSON text (keyword arguments such as ``separators`` are accepted and ignored)."""
+    return _encode(obj, _OPTIONS).decode()
 
 
 def dumps_line(obj: Any) -> bytes:
     """``obj`` as one UTF-8 JSON line ending in ``\\n`` (the recorder's packet files)."""
-    if not _standard(obj):
-        try:
-            return orjson.dumps(obj, option=_OPTIONS | orjson.OPT_APPEND_NEWLINE)
-        except TypeError:
-            pass
-    return (json.dumps(obj, separators=(",", ":"), ensure_ascii=False) + "\n").encode()
+    return _encode(obj, _OPTIONS | orjson.OPT_APPEND_NEWLINE)
+
+
+def _bounded_int(literal: str) -> int:
+    digits = len(literal.lstrip("-"))
+    if digits > MAX_INT_DIGITS:
+        raise ValueError(f"integer literal of {digits} digits (at most {MAX_INT_DIGITS} digits)")
+    return int(literal)
 
 
 def loads_flagged(text: str | bytes) -> tuple[Any, bool]:
-    """Parse JSON text like :func:`loads`; the flag is ``True`` when only the standard library could (``NaN``,
-    ``Infinity`` tokens, integers beyond 64 bits, very deep nesting).
+    """Parse JSON text; the flag is ``True`` when the standard library did it (module docstring: ``NaN``,
+    ``Infinity``, long integers, very deep nesting), i.e. when encoding the value back needs it too.
 
     Raises:
-        ValueError, RecursionError: as :func:`loads`.
+        ValueError: not JSON (:class:`json.JSONDecodeError`), or an integer of more than 100 digits.
+        RecursionError: nested too deeply for the standard library.
     """
-    try:
-        return orjson.loads(text), False
-    except orjson.JSONDecodeError:
-        return json.loads(text), True
+    raw = text.encode() if isinstance(text, str) else text
+    if _LONG_DIGITS.search(raw) is None:
+        try:
+            return orjson.loads(raw), False
+        except orjson.JSONDecodeError:
+            pass
+    return json.loads(text, parse_int=_bounded_int), True
 
 
 def loads(text: str | bytes) -> Any:
-    """Parse JSON text; accepts what :func:`json.loads` accepts.
-
-    Raises:
-        ValueError: not JSON (:class:`json.JSONDecodeError`).
-        RecursionError: nested too deeply for the standard library.
-    """
-    try:
-        return orjson.loads(text)
-    except orjson.JSONDecodeError:
-        return json.loads(text)
+    """Parse JSON text; accepts what :func:`json.loads` accepts (:func:`loads_flagged` without the flag)."""
+    return loads_flagged(text)[0]
 
 
 class JsonModule:

@@ -10,8 +10,10 @@ data anyway.
 send queue; a listener is *behind* when
 
 * the queue holds ``max_backlog`` packets or more, or
-* the oldest ``data`` event still waiting was queued more than ``max_lag_s`` seconds ago (estimated from the
-  queue length and the times this listener's last events were queued).
+* more than :data:`AGE_FLOOR` packets wait and the oldest ``data`` event among them was queued more than
+  ``max_lag_s`` seconds ago (estimated from the queue length and the times this listener's last ``data`` events
+  were queued; the floor leaves room for the few other packets a healthy queue may hold for a moment, such as
+  presence events, Engine.IO pings and ``data_dropped`` notices, which this estimate does not see).
 
 A listener that is behind is skipped for that event (the others still get it, encoded once). When it has
 caught up, the next event it gets is preceded by ``data_dropped`` ``{"dropped": n, "reason":
@@ -40,6 +42,8 @@ log = logging.getLogger("braindock.neurospeed.live")
 NAMESPACE = "/"
 #: Seconds between two warnings about the same listener.
 WARNING_INTERVAL_S = 10.0
+#: Queued packets below which a listener is never judged by age (see the module docstring).
+AGE_FLOOR = 4
 
 
 @dataclass
@@ -77,11 +81,6 @@ class LiveDelivery:
         self.max_backlog = max_backlog
         for state in self._listeners.values():
             state.queued_at = deque(state.queued_at, maxlen=max_backlog)
-
-    @property
-    def dropped(self) -> int:
-        """``data`` events skipped so far for listeners still connected."""
-        return sum(state.dropped for state in self._listeners.values())
 
     def forget(self, server: socketio.AsyncServer, sid: str) -> None:
         """Drop the state of a listener that disconnected."""
@@ -131,7 +130,7 @@ class LiveDelivery:
     def _behind(self, state: _Listener, waiting: int, now: float) -> bool:
         if waiting >= self.max_backlog:
             return True
-        if waiting == 0 or not state.queued_at:
+        if waiting <= AGE_FLOOR or not state.queued_at:
             return False
         # The newest ``waiting`` packets in the queue are at most the last ``waiting`` events queued here.
         oldest = state.queued_at[-min(waiting, len(state.queued_at))]

@@ -195,7 +195,7 @@ class Recorders:
                     active.file.close()
 
     def _sync(self, actives: list[Active]) -> None:
-        rows: list[dict[str, Any]] = []
+        synced: list[Active] = []
         for active in actives:
             with self._lock:
                 if not (active.file.dirty or active.stats_dirty):
@@ -205,14 +205,24 @@ class Recorders:
                 except (OSError, ValueError):
                     log.exception("recorder %d: flush failed", active.id)
                     fd = None
-                rows.append({"id": active.id, **self._stats_values(active.stats)})
-                active.stats_dirty = False
+            synced.append(active)
             if fd is not None:  # outside the lock: packets keep flowing during the fsync
                 with contextlib.suppress(OSError):  # closed meanwhile by a stop, which fsync'd it itself
                     os.fsync(fd)
-        if rows:
+        if not synced:
+            return
+        with self._lock:  # the stats as of now, after every fsync
+            rows = [{"id": active.id, **self._stats_values(active.stats)} for active in synced]
+            for active in synced:
+                active.stats_dirty = False
+        try:
             with self._database().session() as db:
                 db.execute(update(NsRecorder), rows)
+        except Exception:
+            with self._lock:  # written next tick
+                for active in synced:
+                    active.stats_dirty = True
+            raise
 
     @staticmethod
     def _stats_values(stats: Stats, touch: bool = True) -> dict[str, Any]:

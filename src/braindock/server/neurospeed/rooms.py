@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -93,14 +94,16 @@ def data_event(session: HiaSession, packet: Packet) -> dict[str, Any]:
 
     Shape: ``{stream_id, device_type, hia_id, username, sensor_info, data: {"sample": rows},
     experiment, output, packets_counter, server_timestamp}``; rows keep the HIA's values and end with the
-    timestamp (float epoch seconds). A packet with ``NaN``/``Infinity`` values gives a
-    :class:`~braindock.server.neurospeed.json_codec.StandardJson` (written by the standard library).
+    timestamp (float epoch seconds). A packet with ``NaN``/``Infinity`` values, or band powers that are not
+    finite, gives a :class:`~braindock.server.neurospeed.json_codec.StandardJson` (written by the standard library).
     """
     sensor = packet.sensor
     counter = session.packets_counter.get(sensor.stream_id, 0) + 1
     session.packets_counter[sensor.stream_id] = counter
-    event = StandardJson if packet.extended_json else dict  # keep NaN/Infinity as sent (json_codec)
-    return event(
+    output = session.output_for(packet)
+    # NaN/Infinity as sent, or in band powers of extreme values, must not become null (json_codec)
+    standard = packet.extended_json or not _finite(output.get("brainwave_power"))
+    return (StandardJson if standard else dict)(
         stream_id=sensor.stream_id,
         device_type=sensor.device_type,
         hia_id=session.hia_id,
@@ -108,10 +111,15 @@ def data_event(session: HiaSession, packet: Packet) -> dict[str, Any]:
         sensor_info=dict(sensor.info),
         data={"sample": packet.rows},
         experiment=packet.experiment,
-        output=session.output_for(packet),
+        output=output,
         packets_counter=counter,
         server_timestamp=time.time(),
     )
+
+
+def _finite(powers: dict[str, list[float]] | None) -> bool:
+    """Whether every band power is a finite number (``None``: no band powers, nothing to check)."""
+    return powers is None or all(math.isfinite(value) for values in powers.values() for value in values)
 
 
 def presence_event(session: HiaSession, kind: str) -> dict[str, Any]:

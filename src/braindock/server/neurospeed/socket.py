@@ -88,14 +88,12 @@ class JsonPacket(socketio.packet.Packet):
     emit to decide on binary attachments; for a ``data`` event of 64 rows that scan costs more than encoding it.
     Their JSON is :mod:`.json_codec` (orjson)."""
 
+    json = JsonModule
+
     @classmethod
     def data_is_binary(cls, data: Any) -> bool:
         """Only a top-level ``bytes`` payload counts as binary (braindock never emits one)."""
         return isinstance(data, bytes | bytearray)
-
-
-# Packets of these servers encode and decode with orjson (class attribute of the subclass only).
-JsonPacket.json = JsonModule
 
 
 def _server(async_handlers: bool = True) -> socketio.AsyncServer:
