@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -274,3 +275,29 @@ def connected_hia(user: User, sensors: dict[str, Any], closing, hia_id: str = "L
     closing(hia)
     assert hia.refused is None, hia.refused
     return hia
+
+
+def run_export(
+    customer: Customer,
+    recorder_id: int | str,
+    config: dict[str, Any],
+    unlimited: bool | None = True,
+    timeout: float = WAIT_S,
+) -> dict[str, Any]:
+    """Create an exporter for ``recorder_id`` (``unlimited`` left out of the body when ``None``) and poll until it
+    is ``exported`` (at most ``timeout`` seconds); returns the exporter object (neurospeed.md 5.1, 5.2)."""
+    with customer.http() as api:
+        body: dict[str, Any] = {"recorder_id": recorder_id, "exporter_config": config}
+        if unlimited is not None:
+            body["unlimited"] = unlimited
+        response = api.post("/gateway/exporter", json=body)
+        assert response.status_code == 201, response.text
+        exporter = response.json()
+        assert exporter["status"] in ("exporting", "exported")
+        deadline = time.monotonic() + timeout
+        while exporter["status"] == "exporting":
+            assert time.monotonic() < deadline, "export did not finish"
+            time.sleep(0.1)
+            exporter = api.get(f"/gateway/exporter/{exporter['id']}").json()
+    assert exporter["status"] == "exported", exporter
+    return exporter

@@ -24,6 +24,7 @@ from tests.neurospeed.conftest import (
     eeg_sensor,
     put_status,
     rows,
+    run_export,
     send,
 )
 
@@ -52,19 +53,7 @@ def record(customer: Customer, user: User, closing, streams: dict[str, Any], pac
 
 def export(customer: Customer, recorder_id: int | str, config: dict[str, Any] | None = None) -> dict[str, Any]:
     """Create an exporter and poll until it is ``exported``."""
-    with customer.http() as api:
-        body = {"recorder_id": recorder_id, "exporter_config": config or CONFIG, "unlimited": True}
-        response = api.post("/gateway/exporter", json=body)
-        assert response.status_code == 201, response.text
-        exporter = response.json()
-        assert exporter["status"] in ("exporting", "exported")
-        deadline = time.monotonic() + WAIT_S
-        while exporter["status"] == "exporting":
-            assert time.monotonic() < deadline, "export did not finish"
-            time.sleep(0.2)
-            exporter = api.get(f"/gateway/exporter/{exporter['id']}").json()
-    assert exporter["status"] == "exported", exporter
-    return exporter
+    return run_export(customer, recorder_id, config or CONFIG)
 
 
 def download(customer: Customer, exporter_id: int) -> tuple[str, httpx.Response]:

@@ -40,7 +40,15 @@ import socketio
 from braindock.server.neurospeed.recorder import SYNC_INTERVAL_S
 from braindock.server_process import cli_command
 from tests.conftest import RunningServer, free_port
-from tests.neurospeed.conftest import Customer, User, create_recorder, get_recorder, new_customer, put_status
+from tests.neurospeed.conftest import (
+    Customer,
+    User,
+    create_recorder,
+    get_recorder,
+    new_customer,
+    put_status,
+    run_export,
+)
 
 HIAS = 20
 CHANNELS = 2
@@ -170,16 +178,8 @@ def wait_until(predicate: Any, what: str, timeout: float = WAIT_S) -> None:
 def export_csv(customer: Customer, recorder_id: int) -> str:
     """Export a stopped recorder and download the CSV through its signed link (5.3, 5.4)."""
     config = {"custom_name": f"crash-{recorder_id}", "start_timestamp_mode": "start", "end_timestamp_mode": "end"}
+    exporter = run_export(customer, recorder_id, config, unlimited=None, timeout=WAIT_S)
     with customer.http() as api:
-        response = api.post("/gateway/exporter", json={"recorder_id": recorder_id, "exporter_config": config})
-        assert response.status_code == 201, response.text
-        exporter = response.json()
-        deadline = time.monotonic() + WAIT_S
-        while exporter["status"] == "exporting":
-            assert time.monotonic() < deadline, "export did not finish"
-            time.sleep(0.1)
-            exporter = api.get(f"/gateway/exporter/{exporter['id']}").json()
-        assert exporter["status"] == "exported", exporter
         url = api.get("/gateway/exporter/url", params={"exporter_id": exporter["id"]}).json()["url"]
     response = httpx.get(url, timeout=60)
     assert response.status_code == 200, response.text
