@@ -21,6 +21,7 @@ interpreters against the session's live ``server`` (fresh empty ``HOME`` per run
 
 from __future__ import annotations
 
+import fcntl
 import importlib.util
 import itertools
 import json
@@ -88,6 +89,23 @@ def ensure_venv(distribution: str, version: str, module: str) -> Path:
     (``python -m venv`` with ``sys.executable``, then ``pip install``).
     """
     venv = REPO_ROOT / ".compat-venvs" / f"{distribution}-{version}"
+    with _venv_lock(venv):
+        return _ensure_venv_locked(venv, distribution, version, module)
+
+
+@contextmanager
+def _venv_lock(venv: Path) -> Iterator[None]:
+    """Hold an exclusive lock on ``<venv>.lock``: parallel test workers (pytest-xdist) build each venv once."""
+    venv.parent.mkdir(parents=True, exist_ok=True)
+    with open(venv.parent / f"{venv.name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+
+
+def _ensure_venv_locked(venv: Path, distribution: str, version: str, module: str) -> Path:
     python = _venv_python(venv)
     if _venv_is_usable(python, distribution, module, version):
         return python
@@ -405,6 +423,12 @@ def ensure_neurospeed_venv() -> Path:
     """Interpreter of ``.compat-venvs/neurospeed-2.3.5`` (:func:`ensure_venv`) with :data:`NEUROSPEED_EXTRAS`
     installed as well, so that ``neurospeed.macros.macros`` imports."""
     python = ensure_venv("neurospeed", NEUROSPEED_VERSION, "neurospeed")
+    with _venv_lock(python.parents[1]):
+        _install_neurospeed_extras(python)
+    return python
+
+
+def _install_neurospeed_extras(python: Path) -> None:
     probe = subprocess.run(
         [str(python), "-c", "import neurospeed.macros.macros"], capture_output=True, text=True, timeout=300
     )
@@ -421,7 +445,6 @@ def ensure_neurospeed_venv() -> Path:
                 *NEUROSPEED_EXTRAS,
             ]
         )
-    return python
 
 
 @pytest.fixture(scope="session")
