@@ -6,16 +6,15 @@ insight API) in one session, like a user's script; the tests assert its JSON res
 the requests the client sent, what each socket listener received) and check the same facts through
 braindock's HTTP API directly.
 
-Inventory: every public class, method and function of the package → the tests that drive it ("internal" marks a
-public-named callback the client registers itself, driven by the events it handles)::
+Inventory: every public class, method and function of the package → the tests that drive it ("internal": a
+public-named callback or inner-class method the client calls itself, driven by the events and calls it handles)::
 
     - constants.PROD_API_CONFIG (updated in place, 1.4, so that the macros follow it)  →  every test
     - utils.helper_service.UtilService.load_config_file, .generateId;
       utils.api_config_service.ApiConfig.get_http_url, .get_socket_url;
-      utils.http_service.HttpService.GET_request, .POST_request, .set_headers, .get_and_update_headers  →
-      test_utilities_used_directly
-    - HttpService.PUT_request, .DELETE_request  →  test_users_created_modified_deleted,
-      test_recorder_handler_directly
+      utils.http_service.HttpService.GET_request, .POST_request, .PUT_request, .DELETE_request, .set_headers,
+      .get_and_update_headers  →  test_utilities_used_directly (PUT_request and DELETE_request also through the
+      handlers below)
     - HttpService's 401 refresh-and-retry; auth.auth_as_customer_handler.Auth_AS_Customer_handler.login,
       .update_refresh_token, .get_access_token, .get_refresh_token;
       auth.auth_as_user_handler.Auth_AS_User_Handler: the same four;
@@ -35,48 +34,60 @@ public-named callback the client registers itself, driven by the events it handl
       test_gateway_lists_connected_users_and_connections
     - api_http_handlers.ssr_http_handler.SSR_HttpHandler.change_stream_state (its
       SSR_HttpApi.change_stream_state); HIA_Client.attach_stream_state_handler and the internal
-      stream_state_handler  →  test_ssr_stream_state_reaches_the_hia_and_disabled_packets_are_dropped
+      HIA_Client.stream_state_handler  →
+      test_ssr_stream_state_reaches_the_hia_and_disabled_packets_are_dropped, test_ssr_refusals
     - SSR_HttpHandler.send_downlink (its SSR_HttpApi.downlink); HIA_Client.attach_downlink_handler and the
-      internal downlink_handler  →  test_ssr_downlink_reaches_the_hia, test_ssr_refusals
+      internal HIA_Client.downlink_handler  →  test_ssr_downlink_reaches_the_hia, test_ssr_refusals
     - api_http_handlers.recorder_http_handler.UserRoom_Recorder_Handler.create_recorder, .update_recorder,
-      .list_recorders, .get_recorder, .delete_recorder (its Recorder_HttpApi.*); macros.find_running_recorder,
+      .list_recorders, .get_recorder, .delete_recorder (its Recorder_HttpApi.create_recorder, .update_recorder,
+      .list_recorders, .get_recorder, .delete_recorder, .get_headers); macros.find_running_recorder,
       .delete_recording  →  test_recorder_handler_directly,
       test_recording_macros_export_exactly_the_samples_sent_while_recording,
       test_other_user_and_other_customer_cannot_read_or_export
     - api_http_handlers.exporter_http_handler.UserRoom_Recorder_Exporter_Handler.create_exporter,
-      .get_exported_url, .list_exporters, .get_exporter, .delete_exporter (its Exporter_HttpApi.*)  →
-      test_exporter_handler_directly, test_the_same_export_through_braindocks_http_api,
+      .get_exported_url, .list_exporters, .get_exporter, .delete_exporter (its Exporter_HttpApi: the same five
+      and .get_headers)  →  test_exporter_handler_directly, test_the_same_export_through_braindocks_http_api,
       test_other_user_and_other_customer_cannot_read_or_export
     - api_socket_handlers.user_room_as_user_handler.UserRoom_AS_User_Handler.set_data_external_handler,
       .set_device_events_external_handler, .connect, .disconnect, .get_username;
       user_room_as_customer_handler.UserRoom_AS_Customer_Handler.set_data_external_handler,
-      .set_events_external_handler, .connect, .disconnect, .get_username; internal userRoom_* handlers of both
-      →  test_rooms_connect_and_strangers_are_refused,
-      test_hia_presence_events_reach_the_user_and_customer_rooms,
+      .set_events_external_handler, .connect, .disconnect, .get_username; internal, in both:
+      userRoom_socket_connection_handler, userRoom_socket_disconnect_handler, userRoom_data_handler,
+      userRoom_events_handler, and UserRoom_Api.set_connection_handler, .set_disconnect_handler,
+      .set_data_handler, .set_events_handler, .connect, .disconnect (called by connect()/disconnect())  →
+      test_rooms_connect_and_strangers_are_refused, test_hia_presence_events_reach_the_user_and_customer_rooms,
       test_room_data_carries_every_sample_with_server_side_device_types,
       test_other_users_and_customers_receive_nothing
     - api_socket_handlers.customer_room_handler.CustomerRoom_Handler.connect, .disconnect,
-      .set_hia_connection_external_handler, .set_hia_disconnect_external_handler; internal customerRoom_*
-      handlers, hia_connection_event_handler, hia_disconnect_event_handler  →
-      test_hia_presence_events_reach_the_user_and_customer_rooms
+      .set_hia_connection_external_handler, .set_hia_disconnect_external_handler; internal:
+      customerRoom_socket_connection_handler, customerRoom_socket_disconnect_handler,
+      customerRoom_hia_events_handler, hia_connection_event_handler, hia_disconnect_event_handler, and
+      CustomerRoom_Api.set_connection_handler, .set_disconnect_handler, .set_hia_events_handler, .connect,
+      .disconnect  →  test_hia_presence_events_reach_the_user_and_customer_rooms,
+      test_other_users_and_customers_receive_nothing
     - api_socket_handlers.downlink_room_as_user_handler.DownlinkRoom_AS_User_Handler.connect, .disconnect,
       .is_connected, .route_message, .get_username, .set_downlink_router_external_handler;
       downlink_room_as_customer_handler.DownlinkRoom_AS_Customer_Handler.connect, .disconnect, .is_connected,
-      .route_message; internal downlinkRoom_* handlers of both  →  test_downlink_rooms_route_messages
+      .route_message; internal: downlinkRoom_connection_handler, downlinkRoom_disconnect_handler,
+      downlinkRoom_router_handler, downlinkRoom_socket_connection_handler,
+      downlinkRoom_socket_disconnect_handler, and DownlinkRoom_Api.set_connection_handler,
+      .set_disconnect_handler, .set_downlink_handler, .route_message, .connect, .disconnect  →
+      test_downlink_rooms_route_messages
     - hia_user_data.neurobrave_sensor_interface.HIA_Client.connect, .disconnect, .is_connected, .set_label,
-      .send_data, .send_data_direct; internal send_user_data_to_websocket, socket_connection_handler,
-      socket_disconnect_handler  →  test_room_data_carries_every_sample_with_server_side_device_types,
+      .send_data, .send_data_direct; internal: send_user_data_to_websocket (the sender threads),
+      socket_connection_handler, socket_disconnect_handler  →
+      test_room_data_carries_every_sample_with_server_side_device_types,
       test_recording_macros_export_exactly_the_samples_sent_while_recording
     - HIA_Client.update_sensor_info, .get_sensor_info, .is_stream_enabled, .get_username, .get_hia_id,
-      .set_socket_connection_external_handler, .set_socket_disconnect_external_handler; internal
-      connection_error_handler  →  test_hia_client_surface
+      .set_socket_connection_external_handler, .set_socket_disconnect_external_handler; internal:
+      connection_error_handler (the HIA without a token)  →  test_hia_client_surface
     - HIA_Client.ping_handler (internal, answers the server's ping)  →  test_hia_answers_the_servers_pings
     - HIA_Client.attach_socket_disconnect_handler; macros.init_HIA_client  →
       test_init_hia_client_connects_a_second_hia
-    - macros.start_recording, .stop_recording, .run_recorder_flow, .download_data, .run_exporter_flow  →
-      test_recording_macros_export_exactly_the_samples_sent_while_recording
+    - macros.start_recording, .stop_recording, .run_recorder_flow (inside start_recording), .download_data,
+      .run_exporter_flow  →  test_recording_macros_export_exactly_the_samples_sent_while_recording
     - macros.send_datafile_to_neurospeed, .is_exporter_datafile, .find_exporter_files (and run_exporter_flow
-      again)  →  test_send_datafile_is_recorded_and_exported_row_by_row
+      called directly)  →  test_send_datafile_is_recorded_and_exported_row_by_row
     - macros.require_recording_access, .require_insight_access (decorators, applied to a function of the
       runner); macros.generate_sensor_info, .get_stream_id_from_sensor_info  →
       test_macro_helpers_without_network
@@ -84,8 +95,14 @@ public-named callback the client registers itself, driven by the events it handl
       Customer_Account_Manager.get_all_existing_users and macros.get_all_existing_users (AttributeError),
       Auth_AS_Customer_handler.get_hia_id (KeyError), Gateway_HttpHandler.is_unauthorized (TypeError),
       HIA_Client.attach_socket_connection_handler (dropped by connect())  →  test_methods_broken_in_the_client
-    - api_http_handlers.insight_http_handler.Insight_User_Handler (every method) and the 22 insight macros of
-      macros.macros (get_user_insights ... calculate_daily_stress_for_6_month)  →  covered in
+    - api_http_handlers.insight_http_handler.Insight_User_Handler (every method) and the insight macros of
+      macros.macros: get_user_insights, get_user_alltime_insights, get_user_insights_stats,
+      get_user_all_insights_stats, get_user_stress_baseline, get_user_daily_stress, get_user_battery,
+      get_user_hourly_insights, get_user_history_hourly_insights, get_weekly_stress_average,
+      get_weekly_stress_change, get_weekly_stress_index, get_weekly_best_sleep, get_weekly_worst_sleep,
+      get_weekly_stressful_time, get_weekly_quiet_time, get_first_day_of_the_week, set_first_day_of_the_week,
+      get_calendar_stress_graph, get_dates_of_last_6_month_without_stress,
+      get_dates_of_last_6_month_with_stress, calculate_daily_stress_for_6_month  →  covered in
       test_neurospeed_insights.py
 """
 
@@ -405,6 +422,11 @@ def test_utilities_used_directly(session: Session) -> None:
         ["GET", "/api/customers/current", 200],
         ["POST", "/api/gateway/recorder/list", 200],
     ]
+    # PUT (form body) and DELETE reach the server, whose 404s the client prints and turns into None
+    assert session.step("http_service_put")["requests"] == [["PUT", "/api/gateway/recorder", 404]]
+    assert session.step("http_service_put")["http_errors"][0]["message"] == "recorder 999999 not found"
+    assert session.step("http_service_delete")["requests"] == [["DELETE", "/api/users", 404]]
+    assert session.value("http_service_put") is None and session.value("http_service_delete") is None
 
 
 def test_account_flags_and_client_side_checks(session: Session) -> None:
@@ -591,6 +613,8 @@ def test_downlink_rooms_route_messages(session: Session) -> None:
         [*customer_messages, "hello from socket a"], key=json.dumps
     )
     assert session.room("dl_other_user") == []
+    # disconnect() ends the sockets; the client's own disconnect handlers then report them closed
+    assert session.value("downlink_disconnect") == {"dl_user_a": False, "dl_user_b": False, "dl_customer": False}
 
 
 def test_recorder_handler_directly(session: Session) -> None:

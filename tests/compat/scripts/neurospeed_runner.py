@@ -363,6 +363,16 @@ def run(spec: dict[str, Any]) -> dict[str, Any]:  # noqa: PLR0915 - one linear s
         }
 
     step("http_service", http_service)
+    service = HttpService(customer, api_config)
+    step(
+        "http_service_put",
+        lambda: service.PUT_request("/gateway/recorder", {"status": "stopped"}, {"id": 999999},
+                                    service.get_and_update_headers()),
+    )  # fmt: skip
+    step(
+        "http_service_delete",
+        lambda: service.DELETE_request("/users", {"id": 999999}, service.get_and_update_headers()),
+    )
 
     # -- 1c. user management: Customer_Account_Manager (3.2, 3.3) -----------------------------------------------
     accounts = Customer_Account_Manager(customer, api_config)
@@ -462,7 +472,7 @@ def run(spec: dict[str, Any]) -> dict[str, Any]:  # noqa: PLR0915 - one linear s
 
     def connect_downlink(handler: Any) -> bool:
         handler.connect()
-        return handler._downlink_api._sio.connected and handler.is_connected() in (True, False)
+        return bool(handler._downlink_api._sio.connected)
 
     for name, handler in downlinks.items():
         step(f"connect_{name}", lambda handler=handler: connect_downlink(handler))
@@ -857,10 +867,17 @@ def run(spec: dict[str, Any]) -> dict[str, Any]:  # noqa: PLR0915 - one linear s
     step("gateway_connected_users_after", gateway.get_connected_users)
     step("gateway_connections_all", lambda: gateway.get_connections(1, 50))
     step("gateway_connections_live_after", lambda: gateway.get_connections(1, 50, {"is_connected": True}))
-    step(
-        "downlink_disconnect",
-        lambda: [downlinks[n].disconnect() for n in ("dl_user_a", "dl_user_b", "dl_customer")] and True,
-    )
+
+    def disconnect_downlinks() -> dict[str, bool]:
+        names = ("dl_user_a", "dl_user_b", "dl_customer")
+        for name in names:
+            downlinks[name].disconnect()
+        deadline = time.monotonic() + session.wait_s  # the client's disconnect handler runs in its own thread
+        while any(downlinks[name].is_connected() for name in names) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        return {name: downlinks[name].is_connected() for name in names}
+
+    step("downlink_disconnect", disconnect_downlinks)
     for handler in (user_room, as_customer, customer_room, other_user_room, stranger_room, stranger_as_customer):
         with contextlib.suppress(Exception), contextlib.redirect_stdout(io.StringIO()):
             handler.disconnect()
