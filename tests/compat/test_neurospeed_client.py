@@ -519,6 +519,9 @@ def test_gateway_lists_connected_users_and_connections(session: Session) -> None
     history = session.value("gateway_connections_all")["pager"]["items"]
     assert sorted(item["hia_id"] for item in history) == sorted(["COMPAT1", session.results["init_hia_id"], "DATAFILE"])
     assert all(item["is_connected"] is False and item["disconnected_at"] for item in history)
+    page = session.value("gateway_connections_page_2")["pager"]
+    assert page["page_number"] == 2 and page["total_records"] == 3 and page["total_pages"] == 3
+    assert [item["id"] for item in page["items"]] == [history[1]["id"]]
     assert "NOTOKEN" not in {item["hia_id"] for item in history}  # the refused HIA never connected
     with session.acme.http() as api:
         body = {"pager": {"page_number": 1, "page_size": 50}, "filters": {"usernames": [session.alice.username]}}
@@ -591,6 +594,7 @@ def test_ssr_refusals(session: Session) -> None:
         "other_customer_ssr_state": 404,
         "other_customer_ssr_downlink": 404,
         "user_ssr_downlink": 403,
+        "ssr_downlink_too_large": 413,
     }
     for name, status in expected.items():
         assert [e["status"] for e in session.step(name)["http_errors"]] == [status], name
@@ -606,7 +610,7 @@ def test_downlink_rooms_route_messages(session: Session) -> None:
     assert session.value("dl_is_connected") == {"dl_user_a": True, "dl_user_b": True, "dl_other_user": True,
                                                 "dl_customer": True, "dl_other_customer": False}  # fmt: skip
     assert session.value("downlink_usernames") == [session.alice.username, session.bob.username]
-    customer_messages = [{"seq": 1, "from": "customer"}, {"seq": 2, "from": "customer"}]
+    customer_messages = [{"seq": seq, "from": "customer"} for seq in (1, 2, 3)]  # not the oversized one
     # a customer's router message reaches every user socket of the room; a user's reaches the others only
     assert sorted(session.room("dl_user_a"), key=json.dumps) == customer_messages
     assert sorted(session.room("dl_user_b"), key=json.dumps) == sorted(

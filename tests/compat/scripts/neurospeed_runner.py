@@ -701,6 +701,7 @@ def run(spec: dict[str, Any]) -> dict[str, Any]:  # noqa: PLR0915 - one linear s
     step("ssr_send_downlink_string", lambda: ssr.send_downlink(username, "COMPAT1", "plain text"))
     step("ssr_downlink_string_reached_hia", lambda: session.wait_count("hia.ssr_downlink", 2))
     step("ssr_offline_hia", lambda: ssr.send_downlink(username, "NOT-CONNECTED", {"command": "beep"}))
+    step("ssr_downlink_too_large", lambda: ssr.send_downlink(username, "COMPAT1", {"blob": "x" * 70_000}))
     step("ssr_bad_state", lambda: ssr.change_stream_state(username, "COMPAT1", "EEG_COMPAT", "paused"))
     step("ssr_unknown_stream", lambda: ssr.change_stream_state(username, "COMPAT1", "NO_STREAM", "disabled"))
     stranger_ssr = SSR_HttpHandler(other_customer, api_config)
@@ -719,6 +720,10 @@ def run(spec: dict[str, Any]) -> dict[str, Any]:  # noqa: PLR0915 - one linear s
     step("dl_user_a_arrived_at_b", lambda: session.wait_count("dl_user_b", 2))
     step("dl_customer_route_2", lambda: downlinks["dl_customer"].route_message({"seq": 2, "from": "customer"}))
     step("dl_customer_2_arrived", lambda: session.wait_count("dl_user_a", 2) and session.wait_count("dl_user_b", 3))
+    # over 64 KiB: dropped by the server (the sender gets a downlink_error event, which the client ignores)
+    step("dl_customer_route_oversized", lambda: downlinks["dl_customer"].route_message("x" * 70_000))
+    step("dl_customer_route_3", lambda: downlinks["dl_customer"].route_message({"seq": 3, "from": "customer"}))
+    step("dl_customer_3_arrived", lambda: session.wait_count("dl_user_a", 3) and session.wait_count("dl_user_b", 4))
 
     # -- 7. a recording driven with the handlers, filled by send_datafile_to_neurospeed ---------------------------
     created_recorder = step("create_recorder", lambda: recorders.create_recorder(username, "datafile-session"))
@@ -866,6 +871,7 @@ def run(spec: dict[str, Any]) -> dict[str, Any]:  # noqa: PLR0915 - one linear s
     )
     step("gateway_connected_users_after", gateway.get_connected_users)
     step("gateway_connections_all", lambda: gateway.get_connections(1, 50))
+    step("gateway_connections_page_2", lambda: gateway.get_connections(2, 1))
     step("gateway_connections_live_after", lambda: gateway.get_connections(1, 50, {"is_connected": True}))
 
     def disconnect_downlinks() -> dict[str, bool]:
