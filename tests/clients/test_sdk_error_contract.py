@@ -38,6 +38,7 @@ from braindock.clients.neurospeed import (
     NotFound,
     PermissionDenied,
     UnauthorizedError,
+    UserRoom_Recorder_Exporter_Handler,
     UserRoom_Recorder_Handler,
 )
 from braindock.config import Settings
@@ -172,6 +173,10 @@ def test_neurospeed_404_403_401(server: RunningServer) -> None:
         assert isinstance(err, NotFound) and err.status == 404 and err.status_code == 404
         assert_response(err, 404, "/api/gateway/recorder/987654")
         assert err.response.json()["statusCode"] == 404 and err.message == err.response.json()["message"]
+        # query strings (a download link's signature, ids) stay out of the exception
+        err = caught_as_requests(lambda: UserRoom_Recorder_Exporter_Handler(customer).get_exported_url(987654))
+        assert isinstance(err, NotFound) and err.response.status_code == 404
+        assert err.response.url.endswith("/api/gateway/exporter/url") and "?" not in err.request.url
 
         err = caught_as_requests(lambda: HttpService(user_auth).GET_request("/customers/current"))
         assert isinstance(err, PermissionDenied) and err.status == 403

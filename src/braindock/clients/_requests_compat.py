@@ -93,8 +93,11 @@ def requests_response(
     return response
 
 
-def response_from_httpx(response: httpx.Response) -> requests.Response:
-    """The :class:`requests.Response` equivalent of an httpx ``response`` whose body was read (else it is empty)."""
+def response_from_httpx(response: httpx.Response, *, strip_query: bool = False) -> requests.Response:
+    """The :class:`requests.Response` equivalent of an httpx ``response`` whose body was read (else it is empty).
+
+    ``strip_query`` drops the query string from the URL (e.g. a self-authorising download link's signature).
+    """
     try:
         content = response.content
     except httpx.ResponseNotRead:
@@ -107,7 +110,9 @@ def response_from_httpx(response: httpx.Response) -> requests.Response:
         response.status_code,
         content,
         headers=response.headers,
-        url=str(request.url) if request is not None else "",
+        url=(str(request.url.copy_with(query=None)) if strip_query else str(request.url))
+        if request is not None
+        else "",
         method=request.method if request is not None else "",
         reason=response.reason_phrase,
         encoding=response.encoding,

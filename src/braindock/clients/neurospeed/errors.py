@@ -241,7 +241,7 @@ def message_of(body: Any) -> str:
 
 
 def error_for_response(response: httpx.Response) -> NeuroSpeedHTTPError:
-    """The typed exception for an error ``response`` (not raised)."""
+    """The typed exception for an error ``response`` (not raised); its URLs leave out the query string."""
     status = response.status_code
     cls = _BY_STATUS.get(status) or (ServerError if status >= 500 else NeuroSpeedHTTPError)
     body = decode_body(response)
@@ -251,4 +251,6 @@ def error_for_response(response: httpx.Response) -> NeuroSpeedHTTPError:
         request = None
     url = str(request.url.copy_with(query=None)) if request is not None else ""
     method = request.method if request is not None else ""
-    return cls(status, message_of(body), body, method=method, url=url, response=response_from_httpx(response))
+    return cls(
+        status, message_of(body), body, method=method, url=url, response=response_from_httpx(response, strip_query=True)
+    )
