@@ -165,14 +165,14 @@ class Session:
         """Wait until listener ``name`` received at least ``count`` payloads."""
         return self.rooms[name].wait(lambda items: len(items) >= count, self.wait_s)
 
-    def wait_rows(self, inbox: Inbox, expected: list[float]) -> bool:
-        """Wait until ``data`` events carrying every marker value of ``expected`` (channel 0) arrived."""
+    def wait_rows(self, expected: list[float], rooms: tuple[str, ...] = ("user_room.data", "as_customer.data")) -> bool:
+        """Wait until ``data`` events carrying every marker value of ``expected`` (channel 0) arrived in ``rooms``."""
 
         def arrived(items: list[Any]) -> bool:
             seen = {row[0] for event in items for row in event["data"]["sample"]}
             return all(marker in seen for marker in expected)
 
-        return inbox.wait(arrived, self.wait_s)
+        return all(self.rooms[name].wait(arrived, self.wait_s) for name in rooms)
 
 
 def sensor_info() -> dict[str, Any]:
@@ -592,7 +592,6 @@ def run(spec: dict[str, Any]) -> dict[str, Any]:  # noqa: PLR0915 - one linear s
     step("hia_without_token", refused_hia)
 
     # -- 4. recording with the macros (4.5, 5.4) -----------------------------------------------------------------
-    room = session.rooms["user_room.data"]
     label = ["none"]
 
     def queued(phase: str, stream_id: str, markers: list[float], dropped: bool = False) -> None:
@@ -627,7 +626,7 @@ def run(spec: dict[str, Any]) -> dict[str, Any]:  # noqa: PLR0915 - one linear s
 
     # before the recording: none of this may be exported
     queued("before", "EEG_COMPAT", [1001.0, 1002.0, 1003.0])
-    step("data_before_arrived", lambda: session.wait_rows(room, markers_of("before")))
+    step("data_before_arrived", lambda: session.wait_rows(markers_of("before")))
     step(
         "find_running_recorder_none", lambda: macros.find_running_recorder(customer, hia_config["username"], api_config)
     )
@@ -641,19 +640,19 @@ def run(spec: dict[str, Any]) -> dict[str, Any]:  # noqa: PLR0915 - one linear s
     hia.set_label("phase-one")
     queued("during", "EEG_COMPAT", [2001.0, 2002.0, 2003.0, 2004.0, 2005.0])
     queued("during", "user_data_COMPAT", [2101.0, 2102.0, 2103.0])
-    step("data_phase_one_arrived", lambda: session.wait_rows(room, markers_of("during")))
+    step("data_phase_one_arrived", lambda: session.wait_rows(markers_of("during")))
     label[0] = "phase-two"
     hia.set_label("phase-two")
     direct("during", "EEG_COMPAT", [2201.0, 2202.0, 2203.0, 2204.0], "timestamps")
     direct("during", "user_data_COMPAT", [2301.0, 2302.0], "client_time")
     direct("during", "EEG_COMPAT", [2401.0, 2402.0, 2403.0], "none")
-    step("data_phase_two_arrived", lambda: session.wait_rows(room, markers_of("during")))
+    step("data_phase_two_arrived", lambda: session.wait_rows(markers_of("during")))
 
     step("stop_recording", lambda: macros.stop_recording(customer, recorder_id, api_config=api_config))
 
     # after the recording: none of this may be exported either
     queued("after", "EEG_COMPAT", [3001.0, 3002.0])
-    step("data_after_arrived", lambda: session.wait_rows(room, markers_of("after")))
+    step("data_after_arrived", lambda: session.wait_rows(markers_of("after")))
 
     recorders = UserRoom_Recorder_Handler(customer, api_config)
     step("get_recorder", lambda: recorders.get_recorder(recorder_id))
@@ -689,12 +688,12 @@ def run(spec: dict[str, Any]) -> dict[str, Any]:  # noqa: PLR0915 - one linear s
     direct("ssr", "user_data_COMPAT", [4101.0, 4102.0], "timestamps", dropped=True)
     # (send_data is not used here: its sender thread could emit after the stream is enabled again)
     direct("ssr", "EEG_COMPAT", [4001.0, 4002.0], "timestamps")
-    step("ssr_enabled_stream_arrived", lambda: session.wait_rows(room, markers_of("ssr")))
+    step("ssr_enabled_stream_arrived", lambda: session.wait_rows(markers_of("ssr")))
     step("ssr_enable_stream", lambda: ssr.change_stream_state(username, "COMPAT1", "user_data_COMPAT", "enabled"))
     step("ssr_enabled_reached_hia", lambda: session.wait_count("hia.ssr_stream_state", 2))
     step("ssr_enabled_state", lambda: [hia.is_stream_enabled(s) for s in ("EEG_COMPAT", "user_data_COMPAT")])
     direct("ssr", "user_data_COMPAT", [4201.0, 4202.0], "timestamps")
-    step("ssr_reenabled_stream_arrived", lambda: session.wait_rows(room, markers_of("ssr")))
+    step("ssr_reenabled_stream_arrived", lambda: session.wait_rows(markers_of("ssr")))
     downlink_payload = {"command": "beep", "times": 3, "text": "ünïcode ✓"}
     step("ssr_send_downlink", lambda: ssr.send_downlink(username, "COMPAT1", downlink_payload))
     step("ssr_downlink_reached_hia", lambda: session.wait_count("hia.ssr_downlink", 1))
@@ -753,7 +752,7 @@ def run(spec: dict[str, Any]) -> dict[str, Any]:  # noqa: PLR0915 - one linear s
         "labels": labels.tolist(),
         "window": window,
     }
-    step("datafile_arrived", lambda: session.wait_rows(room, [float(value) for value in data[: 10 * window, 0]]))
+    step("datafile_arrived", lambda: session.wait_rows([float(value) for value in data[: 10 * window, 0]]))
     step("update_recorder_stopped", lambda: recorders.update_recorder(second_id, "stopped"))
     step("find_running_recorder_after_stop", lambda: macros.find_running_recorder(customer, username, api_config))
     datafile_export = {**exporter_config, "custom_name": "datafile"}
@@ -864,9 +863,11 @@ def run(spec: dict[str, Any]) -> dict[str, Any]:  # noqa: PLR0915 - one linear s
     step(
         "presence_disconnect",
         lambda: (
-            session.rooms["user_room.events"].wait(lambda items: len(items) >= 4, session.wait_s)
-            and session.rooms["as_customer.events"].wait(lambda items: len(items) >= 4, session.wait_s)
-            and session.rooms["customer_room.disconnect"].wait(lambda items: len(items) >= 3, session.wait_s)
+            # connect and disconnect of each of the three HIAs of the session
+            session.wait_count("user_room.events", 6)
+            and session.wait_count("as_customer.events", 6)
+            and session.wait_count("customer_room.connect", 3)
+            and session.wait_count("customer_room.disconnect", 3)
         ),
     )
     step("gateway_connected_users_after", gateway.get_connected_users)
