@@ -41,6 +41,7 @@ from typing import TYPE_CHECKING, Any
 import httpx
 
 from braindock import __version__
+from braindock.clients._requests_compat import response_from_httpx
 from braindock.clients.braincube import constants, instances, tools
 from braindock.clients.braincube.bases.base import Base
 from braindock.clients.braincube.errors import (
@@ -442,7 +443,7 @@ class Client(Base):
                     body = ""
                 finally:
                     response.close()
-                raise error_for_status(status, body, method=method, url=url)
+                raise error_for_status(status, body, method=method, url=url, response=response_from_httpx(response))
             return response
 
     def _transport_error(self, exc: httpx.TransportError, method: str, url: str, attempts: int) -> TransportError:

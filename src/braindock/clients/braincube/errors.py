@@ -23,11 +23,19 @@ The error bodies follow the braindock contract ``{"error": <code>, "message": <t
 (``shared/reference/braincube.md`` 2.4 and 9.16 recommend JSON error bodies); the
 ``message`` member is copied into the exception text. Other Braincube servers may send
 anything; the first 300 characters of a non-JSON body are used instead.
+
+:class:`ApiError` is also a :class:`requests.HTTPError` with the answer in ``response`` (a
+:class:`requests.Response`): braincube-connector 2.8.0 calls ``raise_for_status()`` on every answer
+(``braincube.md`` 2.4), so scripts catch ``requests.HTTPError`` and read ``err.response.status_code``.
 """
 
 from __future__ import annotations
 
 from typing import Any
+
+import requests
+
+from braindock.clients._requests_compat import requests_response
 
 __all__ = [
     "ApiError",
@@ -99,8 +107,8 @@ class WireFormatError(BraincubeError):
     """``wire_format="arrow"`` was forced but the server did not answer with an Arrow stream."""
 
 
-class ApiError(BraincubeError):
-    """The server answered with an HTTP status >= 400.
+class ApiError(BraincubeError, requests.HTTPError):
+    """The server answered with an HTTP status >= 400; also a :class:`requests.HTTPError`.
 
     Attributes:
         status: the HTTP status code, e.g. ``404``.
@@ -109,6 +117,9 @@ class ApiError(BraincubeError):
         method: HTTP method of the request.
         url: full URL of the request.
         code: the server's machine-readable ``error`` member, when present.
+        response: the answer as a :class:`requests.Response` (``status_code``, ``text``, ``json()``,
+            ``headers``, ``url``); built from ``status``/``body`` when none is given.
+        request: ``response.request`` (method and URL only).
     """
 
     def __init__(
@@ -119,6 +130,7 @@ class ApiError(BraincubeError):
         *,
         method: str = "",
         url: str = "",
+        response: requests.Response | None = None,
     ) -> None:
         self.status = status
         self.message = message
@@ -126,7 +138,10 @@ class ApiError(BraincubeError):
         self.method = method
         self.url = url
         self.code = body.get("error") if isinstance(body, dict) else None
-        super().__init__(status, message, body)
+        requests.HTTPError.__init__(self)
+        self.args = (status, message, body)
+        self.response = response if response is not None else requests_response(status, body, url=url, method=method)
+        self.request = self.response.request
 
     def __str__(self) -> str:
         where = f" on {self.method} {self.url}" if self.url else ""
@@ -177,7 +192,9 @@ _BY_STATUS: dict[int, type[ApiError]] = {
 }
 
 
-def error_for_status(status: int, body: Any, *, method: str = "", url: str = "") -> ApiError:
+def error_for_status(
+    status: int, body: Any, *, method: str = "", url: str = "", response: requests.Response | None = None
+) -> ApiError:
     """Build the typed :class:`ApiError` for an HTTP error answer.
 
     Args:
@@ -185,6 +202,7 @@ def error_for_status(status: int, body: Any, *, method: str = "", url: str = "")
         body: decoded JSON body (dict) or the raw text of the answer.
         method: HTTP method, for the message.
         url: request URL, for the message.
+        response: the answer as a :class:`requests.Response` (default: built from ``status`` and ``body``).
 
     Returns:
         An instance of the :class:`ApiError` subclass matching ``status``.
@@ -199,4 +217,4 @@ def error_for_status(status: int, body: Any, *, method: str = "", url: str = "")
         text = str(body or "").strip()
         message = text[:300] if text else "no error message in the response"
     cls = _BY_STATUS.get(status) or (ServerError if status >= 500 else ApiError)
-    return cls(status, message, body, method=method, url=url)
+    return cls(status, message, body, method=method, url=url, response=response)

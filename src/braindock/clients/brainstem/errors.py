@@ -19,6 +19,10 @@ Hierarchy::
 
 ``messages`` is the decoded error body: ``{"detail": "..."}`` for most errors, a field → message
 list mapping for validation errors, or the raw text when the body is not JSON.
+
+Every :class:`BrainstemHTTPError` is also a :class:`requests.HTTPError` (what ``response.raise_for_status()``
+raises for scripts of the official clients, whose calls return ``requests.Response`` objects, ``brainstem.md``
+3.3.3), and its ``response`` answers ``status_code``, ``text``, ``json()``, ``headers`` and ``url``.
 """
 
 from __future__ import annotations
@@ -27,6 +31,9 @@ import json
 from typing import Any
 
 import httpx
+import requests
+
+from braindock.clients._requests_compat import request_of, requests_response
 
 __all__ = [
     "AuthenticationError",
@@ -68,14 +75,17 @@ def _decode(response: httpx.Response) -> Any:
         return response.text
 
 
-class BrainstemHTTPError(BrainstemError):
-    """An HTTP error answer (status >= 400).
+class BrainstemHTTPError(BrainstemError, requests.HTTPError):
+    """An HTTP error answer (status >= 400); also a :class:`requests.HTTPError`.
 
     Attributes:
         status: HTTP status code.
         messages: decoded body — ``{"detail": str}``, ``{"<field>": [str, ...]}`` or text.
         method, url: the request.
-        response: the :class:`~braindock.clients.brainstem.BrainstemResponse` (or raw httpx response).
+        response: the :class:`~braindock.clients.brainstem.BrainstemResponse` (or raw httpx response), shaped
+            like ``requests.Response`` (``status_code``, ``text``, ``json()``, ``headers``, ``url``); a
+            :class:`requests.Response` built from ``status``/``messages`` when none is given.
+        request: ``response.request``.
     """
 
     def __init__(
@@ -91,8 +101,11 @@ class BrainstemHTTPError(BrainstemError):
         self.messages = messages
         self.method = method
         self.url = url
+        if response is None:
+            response = requests_response(status, messages, url=url, method=method)
+        requests.HTTPError.__init__(self, self._text())
         self.response = response
-        super().__init__(self._text())
+        self.request = request_of(response)
 
     @property
     def status_code(self) -> int:

@@ -23,7 +23,10 @@ Hierarchy::
     └── ExportError                   an exporter failed or did not finish in time; bad download (5.4)
 
 Every HTTP error carries ``status``, the server's ``message`` (the ``message`` of the NestJS-style body
-``{"statusCode", "message", "error"}``, 2.7) and the decoded ``body``.
+``{"statusCode", "message", "error"}``, 2.7) and the decoded ``body``. It is also a
+:class:`requests.HTTPError` whose ``response`` is a :class:`requests.Response` of the answer
+(``err.response.status_code``, ``.text``, ``.json()``, ``.headers``, ``.url``): the contract the official
+client's own code relies on (it catches ``requests.HTTPError`` and reads ``e.response``, 2.6, 9.1).
 """
 
 from __future__ import annotations
@@ -33,6 +36,9 @@ import json
 from typing import Any
 
 import httpx
+import requests
+
+from braindock.clients._requests_compat import requests_response, response_from_httpx
 
 __all__ = [
     "AuthenticationError",
@@ -77,19 +83,35 @@ class AuthenticationError(NeuroSpeedError):
         self.status = status
 
 
-class NeuroSpeedHTTPError(NeuroSpeedError):
-    """An HTTP error answer (status >= 400).
+class NeuroSpeedHTTPError(NeuroSpeedError, requests.HTTPError):
+    """An HTTP error answer (status >= 400); also a :class:`requests.HTTPError`.
 
     Attributes:
         status: HTTP status code.
         message: the server's human-readable message (``body["message"]``, else the text).
         body: decoded body (dict/list) or raw text.
         method, url: the request.
+        response: the answer as a :class:`requests.Response` (``status_code``, ``text``, ``json()``,
+            ``headers``, ``url``); built from ``status``/``body`` when no answer is given.
+        request: ``response.request`` (method and URL only).
     """
 
-    def __init__(self, status: int, message: str, body: Any = None, *, method: str = "", url: str = "") -> None:
+    def __init__(
+        self,
+        status: int,
+        message: str,
+        body: Any = None,
+        *,
+        method: str = "",
+        url: str = "",
+        response: requests.Response | None = None,
+    ) -> None:
         where = f" ({method} {url})" if method or url else ""
-        Exception.__init__(self, f"HTTP {status}{where}: {message}" if message else f"HTTP {status}{where}")
+        if response is None:
+            response = requests_response(status, body, url=url, method=method)
+        requests.HTTPError.__init__(self, f"HTTP {status}{where}: {message}" if message else f"HTTP {status}{where}")
+        self.response = response
+        self.request = response.request
         self.status = status
         self.message = message
         self.body = body
@@ -109,8 +131,17 @@ class ValidationError(NeuroSpeedHTTPError, ValueError):
 class UnauthorizedError(NeuroSpeedHTTPError, AuthenticationError):
     """401 from a protected endpoint even after refreshing the access token once (2.6)."""
 
-    def __init__(self, status: int, message: str, body: Any = None, *, method: str = "", url: str = "") -> None:
-        NeuroSpeedHTTPError.__init__(self, status, message, body, method=method, url=url)
+    def __init__(
+        self,
+        status: int,
+        message: str,
+        body: Any = None,
+        *,
+        method: str = "",
+        url: str = "",
+        response: requests.Response | None = None,
+    ) -> None:
+        NeuroSpeedHTTPError.__init__(self, status, message, body, method=method, url=url, response=response)
 
 
 class PermissionDenied(NeuroSpeedHTTPError):
@@ -210,7 +241,7 @@ def message_of(body: Any) -> str:
 
 
 def error_for_response(response: httpx.Response) -> NeuroSpeedHTTPError:
-    """The typed exception for an error ``response`` (not raised)."""
+    """The typed exception for an error ``response`` (not raised); its URLs leave out the query string."""
     status = response.status_code
     cls = _BY_STATUS.get(status) or (ServerError if status >= 500 else NeuroSpeedHTTPError)
     body = decode_body(response)
@@ -219,4 +250,7 @@ def error_for_response(response: httpx.Response) -> NeuroSpeedHTTPError:
     except RuntimeError:
         request = None
     url = str(request.url.copy_with(query=None)) if request is not None else ""
-    return cls(status, message_of(body), body, method=request.method if request is not None else "", url=url)
+    method = request.method if request is not None else ""
+    return cls(
+        status, message_of(body), body, method=method, url=url, response=response_from_httpx(response, strip_query=True)
+    )
