@@ -48,6 +48,51 @@ AUTHORIZE_PATH = "/vendors/braincube/authorize.jsp"
 SSO_COOKIE = "BD_SSO"
 CSRF_COOKIE = "BD_CSRF"
 MAX_FORM_BYTES = 64 * 1024
+# -- what the OpenAPI document says (``openapi_docs.document`` adds the shared error answers) ----------------
+
+_STRING = {"type": "string"}
+#: RFC 6749 5.2 / 4.1.2.1 error body.
+OAUTH2_ERROR = {
+    "title": "OAuth2Error",
+    "type": "object",
+    "properties": {"error": _STRING, "error_description": _STRING},
+    "required": ["error"],
+}
+_HTML = {"text/html": {"schema": _STRING}}
+_OAUTH2_JSON = {"application/json": {"schema": OAUTH2_ERROR}}
+_REDIRECT = {"description": "Back to the redirect URI with code (and state) or error", "content": {}}
+_AUTHORIZE_QUERY = [
+    {"name": name, "in": "query", "required": name in ("client_id", "response_type"), "schema": _STRING}
+    for name in (
+        "client_id",
+        "response_type",
+        "redirect_uri",
+        "scope",
+        "state",
+        "code_challenge",
+        "code_challenge_method",
+    )
+]
+
+
+def _form_body(*names: str) -> dict[str, Any]:
+    properties = {name: _STRING for name in names}
+    return {"content": {"application/x-www-form-urlencoded": {"schema": {"type": "object", "properties": properties}}}}
+
+
+_TOKEN_FORM = ("grant_type", "code", "redirect_uri", "code_verifier", "refresh_token", "scope")
+_TOKEN_ANSWER = {
+    "type": "object",
+    "properties": {
+        "access_token": _STRING,
+        "token_type": _STRING,
+        "expires_in": {"type": "integer"},
+        "refresh_token": _STRING,
+        "scope": _STRING,
+    },
+    "required": ["access_token", "token_type"],
+}
+
 _PAGE_HEADERS = {
     "Cache-Control": "no-store",
     "Pragma": "no-cache",
@@ -85,6 +130,13 @@ def _to_response(result: tuple[int, Any, list[tuple[str, str]]]) -> Response:
 def _error_response(error: OAuth2Error) -> Response:
     """An Authlib error: a redirect when Authlib validated a redirect URI for it, else RFC 6749 JSON."""
     return _to_response(error())
+
+
+def _unprintable() -> Response:
+    """Authlib refuses to echo a parameter with characters outside printable ASCII in an error description
+    (RFC 6749 5.2 restricts ``error_description`` to those) and raises ``ValueError``: answer the RFC error."""
+    body = {"error": "invalid_request", "error_description": "A parameter has characters outside printable ASCII."}
+    return Response(json.dumps(body), status_code=400, media_type="application/json")
 
 
 def _code_last(result: tuple[int, Any, list[tuple[str, str]]]) -> tuple[int, Any, list[tuple[str, str]]]:
@@ -189,6 +241,8 @@ def _authorize(request: Request, form: list[tuple[str, str]]) -> Response:
             grant = server.get_consent_grant(oauth2_request)
         except OAuth2Error as error:
             return _error_response(error)
+        except ValueError:
+            return _unprintable()
         application = grant.request.client.row.name
         scope = grant.request.scope or ""
         account = _sso_account(request, session)
@@ -227,10 +281,24 @@ def _authorize(request: Request, form: list[tuple[str, str]]) -> Response:
         if account is None:
             return _login_page(request, application, csrf, "Sign in first.", 401)
         grant_user = account if fields["decision"] == "allow" else None
-        return _to_response(_code_last(server.create_authorization_response(oauth2_request, grant_user, grant)))
+        try:
+            result = server.create_authorization_response(oauth2_request, grant_user, grant)
+        except ValueError:
+            return _unprintable()
+        return _to_response(_code_last(result))
 
 
-@router.get(AUTHORIZE_PATH, summary="OAuth2 authorization endpoint: login and consent page")
+@router.get(
+    AUTHORIZE_PATH,
+    summary="OAuth2 authorization endpoint: login and consent page",
+    response_class=HTMLResponse,
+    responses={
+        200: {"description": "Login form or consent page", "content": _HTML},
+        302: _REDIRECT,
+        400: {"description": "Unknown client, unregistered redirect URI, malformed request", "content": _OAUTH2_JSON},
+    },
+    openapi_extra={"parameters": _AUTHORIZE_QUERY},
+)
 async def authorize_page(request: Request) -> Response:
     """``GET /sso-server/vendors/braincube/authorize.jsp?client_id&response_type=code[&redirect_uri][&scope]
     [&state][&code_challenge&code_challenge_method]`` (RFC 6749 4.1.1, RFC 7636 4.3): the login form, or the
@@ -243,7 +311,21 @@ async def authorize_page(request: Request) -> Response:
     return await run_in_threadpool(_authorize, request, [])
 
 
-@router.post(AUTHORIZE_PATH, summary="OAuth2 authorization endpoint: login and consent forms")
+@router.post(
+    AUTHORIZE_PATH,
+    summary="OAuth2 authorization endpoint: login and consent forms",
+    response_class=HTMLResponse,
+    responses={
+        200: {"description": "Consent page after a login", "content": _HTML},
+        302: _REDIRECT,
+        400: {"description": "Bad OAuth2 request or CSRF token", "content": {**_OAUTH2_JSON, **_HTML}},
+        401: {"description": "Wrong e-mail or password: the login form again", "content": _HTML},
+    },
+    openapi_extra={
+        "parameters": _AUTHORIZE_QUERY,
+        "requestBody": _form_body("csrf_token", "action", "email", "password", "decision"),
+    },
+)
 async def authorize_submit(request: Request) -> Response:
     """``POST`` of the login form (``action=login``, ``email``, ``password``, ``csrf_token``) or the consent
     form (``action=consent``, ``decision=allow|deny``, ``csrf_token``), with the authorization request's query.
@@ -271,10 +353,21 @@ def _token_endpoint(request: Request, form: list[tuple[str, str]], revoke: bool)
                 result = server.create_token_response(oauth2_request)
         except OAuth2Error as error:
             return _error_response(error)
+        except ValueError:
+            return _unprintable()
         return _to_response(result)
 
 
-@router.post("/ws/oauth2/token", summary="OAuth2 token endpoint (authorization code, refresh token)")
+@router.post(
+    "/ws/oauth2/token",
+    summary="OAuth2 token endpoint (authorization code, refresh token)",
+    responses={
+        200: {"description": "Token response", "content": {"application/json": {"schema": _TOKEN_ANSWER}}},
+        400: {"description": "RFC 6749 5.2 error", "content": _OAUTH2_JSON},
+        401: {"description": "invalid_client", "content": _OAUTH2_JSON},
+    },
+    openapi_extra={"requestBody": _form_body("client_id", "client_secret", *_TOKEN_FORM)},
+)
 async def token(request: Request) -> Response:
     """``POST /sso-server/ws/oauth2/token`` (RFC 6749 4.1.3, 6), form-encoded: ``grant_type=authorization_code``
     with ``code``, ``redirect_uri`` (when the authorization request had one) and optional ``code_verifier``, or
@@ -289,7 +382,16 @@ async def token(request: Request) -> Response:
     return await run_in_threadpool(_token_endpoint, request, await _form(request), False)
 
 
-@router.post("/ws/oauth2/revoke", summary="OAuth2 token revocation (RFC 7009)")
+@router.post(
+    "/ws/oauth2/revoke",
+    summary="OAuth2 token revocation (RFC 7009)",
+    responses={
+        200: {"description": "Revoked (or unknown)", "content": {"application/json": {"schema": {"type": "object"}}}},
+        400: {"description": "RFC 6749 5.2 error", "content": _OAUTH2_JSON},
+        401: {"description": "invalid_client", "content": _OAUTH2_JSON},
+    },
+    openapi_extra={"requestBody": _form_body("client_id", "client_secret", "token", "token_type_hint")},
+)
 async def revoke(request: Request) -> Response:
     """``POST /sso-server/ws/oauth2/revoke`` (RFC 7009 2.1), form-encoded ``token`` and optional
     ``token_type_hint``; client authentication as for the token endpoint. Revoking either token of a pair
