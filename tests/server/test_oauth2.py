@@ -283,8 +283,21 @@ def test_second_authorization_reuses_the_sso_cookie(site: Site) -> None:
         page = client.get(url)  # no login form this time
         assert 'name="password"' not in page.text and "alice@example.com" in page.text
         second = consent(client, url, page)
-    assert second.status_code == 302
-    assert code_of(first.headers["location"]) != code_of(second.headers["location"])
+        assert second.status_code == 302
+        assert code_of(first.headers["location"]) != code_of(second.headers["location"])
+
+        # "Not you?": the SSO session ends, the login form comes back, and bob signs in instead.
+        assert me(site, {"IPLSSOTOKEN": cookie.value}).json()["userEmail"] == "alice@example.com"
+        page = client.get(url)
+        switched = client.post(url, data={"csrf_token": hidden(page.text, "csrf_token"), "action": "switch"})
+        assert switched.status_code == 200 and 'name="password"' in switched.text
+        assert "BD_SSO" not in [c.name for c in client.cookies.jar]
+        assert me(site, {"IPLSSOTOKEN": cookie.value}).status_code == 401
+        page = sign_in(client, url, "bob@example.com", "bob-password")
+        assert "bob@example.com" in page.text
+        third = consent(client, url, page)
+    tokens = exchange_code(site, code_of(third.headers["location"])).json()
+    assert me(site, {"Authorization": f"Bearer {tokens['access_token']}"}).json()["userEmail"] == "bob@example.com"
 
 
 def test_client_secret_basic_is_accepted(site: Site) -> None:

@@ -9,7 +9,8 @@ and puts the ``access_token`` into the connector's ``config.json`` as ``oauth2_t
   consent page; *Allow* answers ``302`` to the ``redirect_uri`` with ``code`` (last, after ``state``: the
   token getter takes everything after ``code=``), *Deny* with ``error=access_denied``. Both forms carry a CSRF
   token (double-submit cookie ``BD_CSRF``); the login sets an HttpOnly SSO cookie ``BD_SSO`` (a 12-hour
-  braindock session token with the ``SSO_READ`` scope) so a second authorization skips the login. A request
+  braindock session token with the ``SSO_READ`` scope) so a second authorization skips the login; the consent
+  page's *Not you?* button (``action=switch``) revokes that session and shows the login form again. A request
   naming no registered application or a redirect URI it did not register is answered with JSON
   ``400 {"error", "error_description"}`` and never redirected (RFC 6749 4.1.2.1).
 * ``POST /sso-server/ws/oauth2/token``: RFC 6749 4.1.3 / 6 token endpoint (``authorization_code`` with optional
@@ -39,7 +40,7 @@ from starlette.concurrency import run_in_threadpool
 from braindock.server.identity.accounts import authenticate
 from braindock.server.identity.oauth2.applications import SCOPE_DESCRIPTIONS
 from braindock.server.identity.oauth2.server import SsoAuthorizationServer, StarletteOAuth2Request
-from braindock.server.identity.tokens import SESSION_LIFETIME, issue_token
+from braindock.server.identity.tokens import SESSION_LIFETIME, issue_token, revoke_token
 from braindock.server.storage.models import Account
 
 router = APIRouter(prefix="/sso-server", tags=["braincube: SSO OAuth2"])
@@ -213,6 +214,9 @@ def _consent_page(request: Request, application: str, email: str, scope: str, cs
         '<input type="hidden" name="action" value="consent">'
         '<button type="submit" name="decision" value="allow">Allow</button>'
         '<button type="submit" name="decision" value="deny">Deny</button></form>'
+        f'<form method="post" action="{_form_action(request)}">'
+        f'<input type="hidden" name="csrf_token" value="{html.escape(csrf)}">'
+        '<button type="submit" name="action" value="switch">Not you? Sign in with another account</button></form>'
     )
     return _page("Authorize application", body, 200, csrf, request.url.scheme == "https")
 
@@ -276,6 +280,13 @@ def _authorize(request: Request, form: list[tuple[str, str]]) -> Response:
                 path="/sso-server",
             )
             return page
+        if action == "switch":
+            value = request.cookies.get(SSO_COOKIE, "")
+            if account is not None and value.startswith("bd_s"):
+                revoke_token(session, value[4:].partition("_")[0])
+            page = _login_page(request, application, csrf)
+            page.delete_cookie(SSO_COOKIE, path="/sso-server")
+            return page
         if action != "consent" or fields.get("decision") not in ("allow", "deny"):
             return _page("Bad request", '<p class="error">action/decision: not a login or consent form.</p>', 400)
         if account is None:
@@ -327,13 +338,15 @@ async def authorize_page(request: Request) -> Response:
     },
 )
 async def authorize_submit(request: Request) -> Response:
-    """``POST`` of the login form (``action=login``, ``email``, ``password``, ``csrf_token``) or the consent
-    form (``action=consent``, ``decision=allow|deny``, ``csrf_token``), with the authorization request's query.
+    """``POST`` of the login form (``action=login``, ``email``, ``password``, ``csrf_token``), the consent
+    form (``action=consent``, ``decision=allow|deny``, ``csrf_token``) or *Not you?* (``action=switch``,
+    ``csrf_token``), with the authorization request's query.
 
     Returns:
         login: ``200`` consent page and the ``BD_SSO`` cookie, or ``401`` login page (counted by the login
         limiter); consent: ``302`` to the redirect URI with ``code`` (and ``state``) or
-        ``error=access_denied``; ``400`` for a missing or wrong CSRF token.
+        ``error=access_denied``; switch: ``200`` login form, the SSO session revoked; ``400`` for a missing or
+        wrong CSRF token.
     """
     return await run_in_threadpool(_authorize, request, await _form(request))
 

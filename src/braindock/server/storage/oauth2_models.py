@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import JSON, ForeignKey, String
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from braindock.server.storage.models import Base, utcnow
 
@@ -73,3 +73,4 @@ class OAuth2Token(Base):
     expires_at: Mapped[datetime] = mapped_column()
     refresh_expires_at: Mapped[datetime | None] = mapped_column(default=None)
     revoked_at: Mapped[datetime | None] = mapped_column(default=None)
+    application: Mapped[OAuth2Application] = relationship(lazy="select")

@@ -204,7 +204,7 @@ class Token(TokenMixin):
         return self.row.account_id
 
     def get_client(self) -> ClientMixin:
-        raise NotImplementedError("not used by the grants braindock registers")
+        return Client(self.row.application)
 
 
 # -- grants and endpoints ----------------------------------------------------------------------------------
