@@ -551,8 +551,11 @@ def test_no_secret_is_stored_in_the_clear(site: Site) -> None:
     assert hashes and all(value.startswith("$argon2id$") for value in hashes)
     assert hashlib.sha256(tokens["access_token"].encode()).hexdigest() in digests
     stored = b"".join(path.read_bytes() for path in database.parent.glob("braindock.sqlite*"))
-    for secret in (site.app.client_secret, tokens["access_token"], tokens["refresh_token"]):
+    log = site.server.log()
+    assert "POST /sso-server/ws/oauth2/token" in log  # the requests were logged, without their secrets
+    for secret in (site.app.client_secret, tokens["access_token"], tokens["refresh_token"], "alice-password"):
         assert secret.encode() not in stored
+        assert secret not in log
 
 
 # -- lifetimes ---------------------------------------------------------------------------------------------

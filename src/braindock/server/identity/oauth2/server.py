@@ -39,7 +39,7 @@ from authlib.oauth2.rfc6749.util import list_to_scope, scope_to_list
 from authlib.oauth2.rfc6750 import BearerTokenGenerator
 from authlib.oauth2.rfc7009 import RevocationEndpoint
 from authlib.oauth2.rfc7636 import CodeChallenge
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from braindock.config import Settings
@@ -51,6 +51,8 @@ from braindock.server.storage.oauth2_models import OAuth2Application, OAuth2Auth
 
 CLIENT_AUTH_METHODS = ["client_secret_basic", "client_secret_post"]
 GRANT_TYPES = ("authorization_code", "refresh_token")
+#: How long an expired authorization code is kept (to recognise a replay) before it is deleted.
+CODE_RETENTION = timedelta(days=1)
 
 # -- the Starlette adapter ---------------------------------------------------------------------------------
 
@@ -217,7 +219,12 @@ class CodeGrant(AuthorizationCodeGrant):
     server: SsoAuthorizationServer
 
     def save_authorization_code(self, code: str, request: OAuth2Request) -> None:
+        """Store the code's digest, client, account, redirect URI, scope and PKCE challenge; codes that expired
+        more than :data:`CODE_RETENTION` ago are deleted (replays that late need no detection)."""
         data = request.payload.data
+        self.server.session.execute(
+            delete(OAuth2AuthorizationCode).where(OAuth2AuthorizationCode.expires_at < utcnow() - CODE_RETENTION)
+        )
         self.server.session.add(
             OAuth2AuthorizationCode(
                 code_digest=digest(code),
