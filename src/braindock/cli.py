@@ -22,11 +22,13 @@ token_app = typer.Typer(help="Manage personal access tokens.", no_args_is_help=T
 braincube_app = typer.Typer(help="Manage braincubes.", no_args_is_help=True)
 memory_base_app = typer.Typer(help="Manage memory bases.", no_args_is_help=True)
 brainstem_app = typer.Typer(help="BrainSTEM administration: device logins, administrators.", no_args_is_help=True)
+oauth_app = typer.Typer(help="Manage the OAuth2 applications of the Braincube SSO.", no_args_is_help=True)
 app.add_typer(account_app, name="account")
 app.add_typer(token_app, name="token")
 app.add_typer(braincube_app, name="braincube")
 app.add_typer(memory_base_app, name="memory-base")
 app.add_typer(brainstem_app, name="brainstem")
+app.add_typer(oauth_app, name="oauth-app")
 
 DataDir = Annotated[
     Path | None,
@@ -309,6 +311,75 @@ def brainstem_admin(
         with services.database.session() as session:
             get_account(session, email).is_admin = not revoke
         _note(f"{email} is {'no longer' if revoke else 'now'} an administrator")
+    except ApiError as exc:
+        _fail(exc)
+    finally:
+        services.close()
+
+
+@oauth_app.command("create")
+def oauth_app_create(
+    name: str,
+    redirect_uri: Annotated[
+        list[str], typer.Option("--redirect-uri", help="Allowed redirect URI (repeatable; exact match).")
+    ],
+    owner: Annotated[str | None, typer.Option("--owner", help="Registering account's email.")] = None,
+    scope: Annotated[
+        list[str] | None, typer.Option("--scope", help="Allowed OAuth2 scope (repeatable); default: all.")
+    ] = None,
+    data_dir: DataDir = None,
+) -> None:
+    """Register an OAuth2 application; prints two lines, ``client_id <id>`` and ``client_secret <secret>``
+    (the secret is shown only this once)."""
+    from braindock.server.identity.accounts import get_account
+    from braindock.server.identity.oauth2.applications import create_application
+
+    services = _services(data_dir)
+    try:
+        with services.database.session() as session:
+            account = get_account(session, owner) if owner else None
+            row, secret = create_application(session, name, redirect_uri, account, scope)
+            _note(
+                f"application {row.name!r}: scopes {' '.join(row.scopes)}; redirect URIs {' '.join(row.redirect_uris)}"
+            )
+        typer.echo(f"client_id {row.client_id}")
+        typer.echo(f"client_secret {secret}")
+    except ApiError as exc:
+        _fail(exc)
+    finally:
+        services.close()
+
+
+@oauth_app.command("list")
+def oauth_app_list(data_dir: DataDir = None) -> None:
+    """List the OAuth2 applications: client id, name, scopes, redirect URIs, owner, created, state (tab-separated)."""
+    from braindock.server.identity.oauth2.applications import list_applications
+    from braindock.server.storage.models import Account
+
+    services = _services(data_dir)
+    try:
+        with services.database.session() as session:
+            for row in list_applications(session):
+                owner = session.get(Account, row.owner_id) if row.owner_id else None
+                state = "revoked" if row.revoked_at else "active"
+                typer.echo(
+                    f"{row.client_id}\t{row.name}\t{','.join(row.scopes)}\t{','.join(row.redirect_uris)}\t"
+                    f"{owner.email if owner else '-'}\t{row.created_at:%Y-%m-%dT%H:%M:%S}\t{state}"
+                )
+    finally:
+        services.close()
+
+
+@oauth_app.command("revoke")
+def oauth_app_revoke(client_id: str, data_dir: DataDir = None) -> None:
+    """Revoke an OAuth2 application and every token issued to it; prints the client id."""
+    from braindock.server.identity.oauth2.applications import revoke_application
+
+    services = _services(data_dir)
+    try:
+        with services.database.session() as session:
+            row = revoke_application(session, client_id)
+        typer.echo(row.client_id)
     except ApiError as exc:
         _fail(exc)
     finally:

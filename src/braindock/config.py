@@ -17,6 +17,9 @@ Security settings (environment only):
 | failed logins per client IP | 100 | ``BRAINDOCK_LOGIN_FAILURES_PER_IP`` |
 | window of those counts | 900 s | ``BRAINDOCK_LOGIN_WINDOW_S`` |
 | NeuroSpeed exporter download link lifetime | 600 s | ``BRAINDOCK_EXPORT_LINK_TTL_S`` |
+| Braincube SSO OAuth2 access token lifetime | 3600 s | ``BRAINDOCK_OAUTH2_ACCESS_TOKEN_TTL_S`` |
+| Braincube SSO OAuth2 refresh token lifetime | 30 days | ``BRAINDOCK_OAUTH2_REFRESH_TOKEN_TTL_S`` |
+| Braincube SSO OAuth2 authorization code lifetime | 600 s | ``BRAINDOCK_OAUTH2_CODE_TTL_S`` |
 
 Live delivery (environment only; ``braindock.server.neurospeed.live``):
 
@@ -46,6 +49,9 @@ DEFAULT_LOGIN_WINDOW_S = 900.0
 DEFAULT_EXPORT_LINK_TTL_S = 600
 DEFAULT_LIVE_MAX_LAG_S = 2.0
 DEFAULT_LIVE_MAX_BACKLOG = 256
+DEFAULT_OAUTH2_ACCESS_TOKEN_TTL_S = 3600
+DEFAULT_OAUTH2_REFRESH_TOKEN_TTL_S = 30 * 24 * 3600
+DEFAULT_OAUTH2_CODE_TTL_S = 600
 
 
 def _env_number(name: str, default: float, kind: type = int) -> float:
@@ -84,6 +90,9 @@ class Settings:
             (seconds) gets no new ones until it catches up; recordings are not affected.
         live_max_backlog: the same, counted in packets queued for the listener.
         braincube_host_suffix: domain under which each braincube has a host name (``None``: off).
+        oauth2_access_token_ttl_s: lifetime of the access tokens of the Braincube SSO OAuth2 server, seconds.
+        oauth2_refresh_token_ttl_s: lifetime of its refresh tokens, seconds.
+        oauth2_code_ttl_s: lifetime of its authorization codes, seconds (RFC 6749 4.1.2 recommends at most 600).
     """
 
     data_dir: Path
@@ -96,6 +105,9 @@ class Settings:
     live_max_lag_s: float = DEFAULT_LIVE_MAX_LAG_S
     live_max_backlog: int = DEFAULT_LIVE_MAX_BACKLOG
     braincube_host_suffix: str | None = None
+    oauth2_access_token_ttl_s: int = DEFAULT_OAUTH2_ACCESS_TOKEN_TTL_S
+    oauth2_refresh_token_ttl_s: int = DEFAULT_OAUTH2_REFRESH_TOKEN_TTL_S
+    oauth2_code_ttl_s: int = DEFAULT_OAUTH2_CODE_TTL_S
 
     @classmethod
     def load(cls, data_dir: str | Path | None = None, host: str | None = None, port: int | None = None) -> Settings:
@@ -116,6 +128,13 @@ class Settings:
             live_max_lag_s=float(_env_number("BRAINDOCK_LIVE_MAX_LAG_S", DEFAULT_LIVE_MAX_LAG_S, float)),
             live_max_backlog=int(_env_number("BRAINDOCK_LIVE_MAX_BACKLOG", DEFAULT_LIVE_MAX_BACKLOG)),
             braincube_host_suffix=(os.environ.get("BRAINDOCK_BRAINCUBE_HOST_SUFFIX") or "").strip(".") or None,
+            oauth2_access_token_ttl_s=int(
+                _env_number("BRAINDOCK_OAUTH2_ACCESS_TOKEN_TTL_S", DEFAULT_OAUTH2_ACCESS_TOKEN_TTL_S)
+            ),
+            oauth2_refresh_token_ttl_s=int(
+                _env_number("BRAINDOCK_OAUTH2_REFRESH_TOKEN_TTL_S", DEFAULT_OAUTH2_REFRESH_TOKEN_TTL_S)
+            ),
+            oauth2_code_ttl_s=int(_env_number("BRAINDOCK_OAUTH2_CODE_TTL_S", DEFAULT_OAUTH2_CODE_TTL_S)),
         )
 
     @property

@@ -53,6 +53,12 @@ PUBLIC = {
     ("GET", "/account/authorize/"),
     ("POST", "/account/authorize"),
     ("POST", "/account/authorize/"),
+    # Braincube SSO OAuth2 server: login/consent page (rate limited), token and revocation endpoints
+    # (client authentication); tests/server/test_oauth2.py covers who gets what.
+    ("GET", "/sso-server/vendors/braincube/authorize.jsp"),
+    ("POST", "/sso-server/vendors/braincube/authorize.jsp"),
+    ("POST", "/sso-server/ws/oauth2/token"),
+    ("POST", "/sso-server/ws/oauth2/revoke"),
 }
 #: The BrainSTEM data API is one catch-all route; it is expanded per model of the registry below.
 BRAINSTEM_CATCH_ALL = "/api/{portal}/{app}/{rest:path}"

@@ -7,7 +7,7 @@ placeholder in the path of ``braincube_base_url`` (1.5).
 
 from fastapi import APIRouter, Depends, Request
 
-from braindock.server.braincube import authoring, braindata, entities, sso
+from braindock.server.braincube import authoring, braindata, entities, oauth2, sso
 from braindock.server.braincube.access import braincube_caller
 
 
@@ -24,6 +24,7 @@ def require_braincube_scope(request: Request) -> None:
 
 router = APIRouter()
 router.include_router(sso.router)
+router.include_router(oauth2.router)  # the SSO's OAuth2 authorization server (login page, token endpoint)
 guarded = [Depends(require_braincube_scope)]
 router.include_router(entities.router, dependencies=guarded)
 router.include_router(authoring.router, dependencies=guarded)

@@ -2,8 +2,8 @@
 
 * ``GET /sso-server/ws/user/me``: the caller's access list (2.3).
 * ``GET /sso-server/ws/oauth2/session``: exchanges ``Authorization: Bearer <token>`` for a
-  session token sent back later in ``IPLSSOTOKEN`` (2.1). braindock accepts a personal access
-  token as the OAuth2 bearer: it is the only kind of OAuth2 token it issues.
+  session token sent back later in ``IPLSSOTOKEN`` (2.1). The bearer is an access token of braindock's
+  OAuth2 server (``oauth2.py``, ``identity/oauth2/``) or a personal access token.
 * ``GET /sso-server/rest/session/openWithToken``: the same exchange at the pre-2.5 path.
 """
 
@@ -49,10 +49,11 @@ EXCHANGE_SCOPES = ("BRAINCUBE", "SSO_READ")
 
 
 def _exchange(request: Request) -> dict[str, Any]:
-    """Open a session for the personal access token in ``Authorization: Bearer``.
+    """Open a session for the OAuth2 access token or personal access token in ``Authorization: Bearer``.
 
-    Only personal access tokens are exchanged (a session token cannot renew itself past its expiry), and only
-    those with the ``BRAINCUBE`` or ``SSO_READ`` scope; the session gets the token's scopes.
+    Only OAuth2 access tokens and personal access tokens are exchanged (a session token cannot renew itself
+    past its expiry), and only those with the ``BRAINCUBE`` or ``SSO_READ`` scope; the session gets the token's
+    scopes, and a session opened with an OAuth2 access token ends when that token is revoked.
 
     Raises:
         Unauthorized: no bearer token, or not a valid, unrevoked, unexpired personal access token (401).
@@ -63,13 +64,14 @@ def _exchange(request: Request) -> dict[str, Any]:
         raise Unauthorized("send the OAuth2 token as 'Authorization: Bearer <token>'")
     services = request.app.state.services
     with services.database.session() as session:
-        caller = services.verifier.verify(session, bearer.strip(), ("pat",))
+        caller = services.verifier.verify(session, bearer.strip(), ("pat", "oauth2"))
         if caller is None:
-            raise Unauthorized("invalid, expired or revoked personal access token")
+            raise Unauthorized("invalid, expired or revoked OAuth2 access token or personal access token")
         if not any(caller.has_scope(scope) for scope in EXCHANGE_SCOPES):
             raise Forbidden(f"token lacks the {' or '.join(EXCHANGE_SCOPES)} scope")
         account = session.get(Account, caller.account_id)
-        _, token = issue_token(session, account, sorted(caller.scopes), kind="session", lifetime=SESSION_LIFETIME)
+        row, token = issue_token(session, account, sorted(caller.scopes), kind="session", lifetime=SESSION_LIFETIME)
+        row.oauth2_token_id = caller.oauth2_token_id
     return {"token": token, "expiresIn": int(SESSION_LIFETIME.total_seconds())}
 
 

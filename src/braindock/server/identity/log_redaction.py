@@ -6,6 +6,7 @@ prints every request line. :class:`RedactCredentials` rewrites each log record b
 
 * braindock tokens ``bd_p<id>_<secret>`` / ``bd_s<id>_<secret>`` keep their public id (useful to find the
   token with ``braindock token list``) and lose the secret: ``bd_p0123456789ab_REDACTED``;
+* OAuth2 access and refresh tokens ``bdo_…`` / ``bdr_…`` become ``bdo_REDACTED`` / ``bdr_REDACTED``;
 * anything shaped like a JWT (``eyJ….….…``) becomes ``REDACTED-JWT``;
 * the values of query or form parameters with credential names (:data:`SECRET_PARAMETERS`) become
   ``REDACTED``.
@@ -34,8 +35,11 @@ SECRET_PARAMETERS = (
     "signature",
     "device_code",
     "code",
+    "client_secret",
+    "code_verifier",
 )
 _BRAINDOCK_TOKEN = re.compile(r"\b(bd_[ps][0-9a-f]{12})_[A-Za-z0-9_\-]+")
+_OAUTH2_TOKEN = re.compile(r"\b(bd[or]_)[A-Za-z0-9_\-]+")
 _JWT = re.compile(r"\beyJ[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]*")
 #: A credential parameter anywhere a name can start (after a non-word character or at the start of the text).
 _PARAMETER = re.compile(r"(?i)((?<![\w-])(?:" + "|".join(map(re.escape, SECRET_PARAMETERS)) + r")=)[^&\s\"']*")
@@ -45,6 +49,7 @@ LOGGERS = ("uvicorn.access", "uvicorn.error", "uvicorn", "braindock")
 def redact(text: str) -> str:
     """``text`` with braindock tokens, JWTs and credential parameters replaced (see the module docstring)."""
     text = _BRAINDOCK_TOKEN.sub(r"\1_REDACTED", text)
+    text = _OAUTH2_TOKEN.sub(r"\1REDACTED", text)
     text = _JWT.sub("REDACTED-JWT", text)
     return _PARAMETER.sub(r"\1REDACTED", text)
 

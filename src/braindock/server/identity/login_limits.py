@@ -14,8 +14,8 @@ seconds until the oldest failure leaves the window) when, inside the sliding win
 Accounts are keyed by what the protocols log in with: an e-mail (Braincube/BrainSTEM accounts and NeuroSpeed
 customers share the identity, so their failures add up) or a NeuroSpeed ``account_id`` + ``username``.
 The body's password is never kept or logged. The counters live in memory: they are per server process and
-start empty after a restart. Braincube has no password login (its OAuth2 exchange takes a personal access
-token), so it needs no entry.
+start empty after a restart. Braincube's password login is the OAuth2 login page of its SSO
+(``braincube/oauth2.py``); its exchange takes tokens, not passwords.
 
 The brainstem/ and neurospeed/ routers are not changed: the limits apply from the outside, by path.
 """
@@ -42,6 +42,7 @@ LOGIN_PATHS: dict[str, str] = {
     "/api/token": "email",  # BrainSTEM client 0.2.0 (username = e-mail)
     "/api/auth/token": "email",  # BrainSTEM 2025 documentation form
     "/account/authorize": "email",  # BrainSTEM device-login approval page (HTML form)
+    "/sso-server/vendors/braincube/authorize.jsp": "email",  # Braincube SSO OAuth2 login page (HTML form)
 }
 #: Answers that count as a failed attempt.
 FAILURE_STATUSES = frozenset({400, 401, 403})

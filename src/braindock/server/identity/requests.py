@@ -6,6 +6,8 @@ Header names are matched case-insensitively (Starlette does that). Accepted cred
 * ``IPLSSOTOKEN: <session token>`` (Braincube OAuth2 mode, same section),
 * ``Authorization: Bearer <PAT or session token>``,
 * ``Authorization: Token <PAT or session token>`` (BrainSTEM scripts, ``shared/reference/brainstem.md`` 2.1).
+
+An OAuth2 access token of the Braincube SSO (``identity/oauth2/``) is accepted wherever a session token is.
 """
 
 from __future__ import annotations
@@ -23,11 +25,11 @@ def presented_token(request: Request) -> tuple[str, tuple[str, ...]] | None:
     if value := headers.get("x-api-key"):
         return value.strip(), ("pat",)
     if value := headers.get("iplssotoken"):
-        return value.strip(), ("session",)
+        return value.strip(), ("session", "oauth2")
     auth = headers.get("authorization", "")
     scheme, _, value = auth.partition(" ")
     if scheme.lower() in ("bearer", "token") and value.strip():
-        return value.strip(), ("pat", "session")
+        return value.strip(), ("pat", "session", "oauth2")
     return None
 
 

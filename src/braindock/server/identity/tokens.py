@@ -30,12 +30,16 @@ _PREFIX = {"pat": "bd_p", "session": "bd_s"}
 
 @dataclass(frozen=True)
 class Caller:
-    """Who is asking: the account behind a verified, unrevoked, unexpired token."""
+    """Who is asking: the account behind a verified, unrevoked, unexpired token.
+
+    ``oauth2_token_id`` is set when the token is an OAuth2 access token (``identity/oauth2/``).
+    """
 
     account_id: int
     email: str
     token_id: int
     scopes: frozenset[str]
+    oauth2_token_id: int | None = None
 
     def has_scope(self, scope: str) -> bool:
         """``True`` when the token carries ``scope`` (e.g. ``"BRAINSTEM"``)."""
@@ -113,7 +117,13 @@ class TokenVerifier:
 
         ``None`` for a malformed token, a kind not in ``kinds``, an unknown id, a wrong secret, a revoked or
         expired token, or a deleted account. Verified secrets are cached (by SHA-256) to skip the argon2 check.
+        OAuth2 access tokens (``bdo_...``) are verified by :mod:`.oauth2.access` when ``kinds`` has ``"oauth2"``;
+        a session opened with one ends when that access token is revoked.
         """
+        if presented.startswith("bdo_"):
+            from braindock.server.identity.oauth2.access import verify_access_token
+
+            return verify_access_token(session, presented) if "oauth2" in kinds else None
         kind = next((k for k, prefix in _PREFIX.items() if presented.startswith(prefix)), None)
         if kind is None or kind not in kinds:
             return None
@@ -137,6 +147,11 @@ class TokenVerifier:
         now: datetime = utcnow()
         if row.revoked_at is not None or (row.expires_at is not None and row.expires_at <= now):
             return None
+        if row.oauth2_token_id is not None:
+            from braindock.server.identity.oauth2.access import session_parent_is_live
+
+            if not session_parent_is_live(session, row.oauth2_token_id):
+                return None
         account = session.get(Account, row.account_id)
         if account is None:
             return None

@@ -40,7 +40,8 @@ class Token(Base):
     """A personal access token or a session token; only an argon2 hash of its secret is kept.
 
     ``kind`` is ``"pat"`` (created by ``braindock token create``) or ``"session"`` (from the
-    Braincube OAuth2 exchange). ``scopes`` is a JSON list of scope names.
+    Braincube OAuth2 exchange). ``scopes`` is a JSON list of scope names. A session opened with an OAuth2
+    access token names it in ``oauth2_token_id`` and ends with it (``storage/oauth2_models.py``).
     """
 
     __tablename__ = "tokens"
@@ -53,6 +54,9 @@ class Token(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[datetime | None] = mapped_column(default=None)
     revoked_at: Mapped[datetime | None] = mapped_column(default=None)
+    oauth2_token_id: Mapped[int | None] = mapped_column(
+        ForeignKey("oauth2_tokens.id", ondelete="CASCADE"), default=None, index=True
+    )
 
 
 class Braincube(Base):
@@ -130,3 +134,4 @@ class MbEntity(Base):
 
 import braindock.server.storage.brainstem_models  # noqa: E402,F401  (BrainSTEM tables on Base.metadata)
 import braindock.server.storage.neurospeed_models  # noqa: E402,F401  (NeuroSpeed tables on Base.metadata)
+import braindock.server.storage.oauth2_models  # noqa: E402,F401  (Braincube SSO OAuth2 tables on Base.metadata)
