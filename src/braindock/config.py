@@ -17,6 +17,7 @@ Security settings (environment only):
 | failed logins per client IP | 100 | ``BRAINDOCK_LOGIN_FAILURES_PER_IP`` |
 | window of those counts | 900 s | ``BRAINDOCK_LOGIN_WINDOW_S`` |
 | NeuroSpeed exporter download link lifetime | 600 s | ``BRAINDOCK_EXPORT_LINK_TTL_S`` |
+| largest BrainSTEM file upload (``setup.image``, ...) | 100 MiB | ``BRAINDOCK_BRAINSTEM_MAX_FILE_BYTES`` |
 
 Live delivery (environment only; ``braindock.server.neurospeed.live``):
 
@@ -46,6 +47,7 @@ DEFAULT_LOGIN_WINDOW_S = 900.0
 DEFAULT_EXPORT_LINK_TTL_S = 600
 DEFAULT_LIVE_MAX_LAG_S = 2.0
 DEFAULT_LIVE_MAX_BACKLOG = 256
+DEFAULT_BRAINSTEM_MAX_FILE_BYTES = 100 * 1024 * 1024
 
 
 def _env_number(name: str, default: float, kind: type = int) -> float:
@@ -84,6 +86,8 @@ class Settings:
             (seconds) gets no new ones until it catches up; recordings are not affected.
         live_max_backlog: the same, counted in packets queued for the listener.
         braincube_host_suffix: domain under which each braincube has a host name (``None``: off).
+        brainstem_max_file_bytes: largest file accepted by a BrainSTEM file field (``setup.image``, ...), bytes;
+            larger uploads answer 413 (``protocol.attachment`` is further capped at its documented 15 MiB).
     """
 
     data_dir: Path
@@ -96,6 +100,7 @@ class Settings:
     live_max_lag_s: float = DEFAULT_LIVE_MAX_LAG_S
     live_max_backlog: int = DEFAULT_LIVE_MAX_BACKLOG
     braincube_host_suffix: str | None = None
+    brainstem_max_file_bytes: int = DEFAULT_BRAINSTEM_MAX_FILE_BYTES
 
     @classmethod
     def load(cls, data_dir: str | Path | None = None, host: str | None = None, port: int | None = None) -> Settings:
@@ -116,6 +121,9 @@ class Settings:
             live_max_lag_s=float(_env_number("BRAINDOCK_LIVE_MAX_LAG_S", DEFAULT_LIVE_MAX_LAG_S, float)),
             live_max_backlog=int(_env_number("BRAINDOCK_LIVE_MAX_BACKLOG", DEFAULT_LIVE_MAX_BACKLOG)),
             braincube_host_suffix=(os.environ.get("BRAINDOCK_BRAINCUBE_HOST_SUFFIX") or "").strip(".") or None,
+            brainstem_max_file_bytes=int(
+                _env_number("BRAINDOCK_BRAINSTEM_MAX_FILE_BYTES", DEFAULT_BRAINSTEM_MAX_FILE_BYTES)
+            ),
         )
 
     @property
@@ -132,6 +140,11 @@ class Settings:
     def memory_base_dir(self) -> Path:
         """Directory of the per-memory-base DuckDB sample files."""
         return self.data_dir / "memory-bases"
+
+    @property
+    def files_dir(self) -> Path:
+        """Content-addressed store of uploaded BrainSTEM files (``files/sha256/ab/cdef...``)."""
+        return self.data_dir / "files"
 
     def ensure_dirs(self) -> None:
         """Create the data directory tree if it does not exist yet."""

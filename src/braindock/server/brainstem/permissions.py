@@ -42,6 +42,7 @@ class Ctx:
         account_id: the caller's account (``None`` on the public portal or when anonymous).
         is_admin: the caller is an administrator (staff).
         base_url: absolute URL of the server root, ending in ``/``.
+        files: the request's stored-file operations (:class:`.files.FileChanges`), ``None`` when reading.
     """
 
     session: Session
@@ -50,6 +51,7 @@ class Ctx:
     is_admin: bool = False
     base_url: str = "/"
     cache: dict[Any, Any] = field(default_factory=dict)
+    files: Any = None
 
     @property
     def superuser(self) -> bool:

@@ -32,6 +32,7 @@ from braindock.server.brainstem.fields import (
     DateTime,
     Details,
     Entries,
+    File,
     ForeignKey,
     GroupUsers,
     Integer,
@@ -75,6 +76,8 @@ LICENSE_TYPES = (
     "chemical_use_authorization",
     "import_export_permit",
 )
+#: ``protocol.attachment``: "up to 15 MB" (``brainstem.md`` 4.3.5), read as MiB.
+PROTOCOL_ATTACHMENT_MAX_BYTES = 15 * 1024 * 1024
 LICENSE_STATUSES = ("draft", "pending", "active", "suspended", "expired", "revoked")
 SUBJECT_STATUSES = ("planned", "active", "inactive", "transferred", "deceased", "unknown")
 INTERVAL_SUBJECT_LOGS = ("Housing", "FoodDeprivation", "WaterDeprivation", "Habituation", "Handling", "TrainingSession")
@@ -349,7 +352,7 @@ MODELS: list[Model] = [
             equipment=ManyToMany("equipment"),
             details=Details("type", ds.DATA_ACQUISITION, "type_schema_version"),
             type_schema_version=SchemaVersion(),
-            image=Text(500, nullable=True, read_only=True),
+            image=File("image"),
             order=Integer(minimum=0),
         ),
         Access("via_parent", "session"),
@@ -508,7 +511,7 @@ MODELS: list[Model] = [
             country=Text(2, nullable=True, pattern=COUNTRY, upper=True),
             regulatory_authority=ForeignKey("regulatoryauthority"),
             license_number=Text(128),
-            license_document=Text(500, nullable=True, read_only=True),
+            license_document=File("license"),
             valid_from=Date(),
             valid_until=Date(),
             license_holders=ManyToMany("user"),
@@ -534,7 +537,7 @@ MODELS: list[Model] = [
             description=Text(),
             url=Text(200, url=True),
             licenses=ManyToMany("license", ref="change"),
-            attachment=Text(500, nullable=True, read_only=True),
+            attachment=File("document", max_bytes=PROTOCOL_ATTACHMENT_MAX_BYTES),
             authgroups=AuthGroups(),
             is_public=Boolean(index=True),
             procedures=Reverse("procedure", "protocol"),
@@ -555,7 +558,7 @@ MODELS: list[Model] = [
             setup_type=ForeignKey("setuptype", required=True),
             specifications=Json(v.array_or_object, empty=list),
             is_public=Boolean(index=True),
-            image=Text(500, nullable=True, read_only=True),
+            image=File("image", public=False),
             authgroups=AuthGroups(),
         ),
         Access("personal"),
