@@ -451,7 +451,8 @@ def check_write(model: Model, ctx: Ctx, op: str, row: Any = None, new: dict[str,
                 f"You need contributor rights on the {parent.name} {target} to change its {model.plural}.",
             )
     elif kind == "personal":
-        if op in ("change", "delete"):
+        # sharing (``users``/``groups``) is checked member by member: managers may change it (5.4)
+        if op == "delete" or (op == "change" and set(new) - {"users", "groups"}):
             _need(
                 level_on(ctx, model.name, row.id) >= OWNER,
                 f"Only owners of the {model.name} may {'delete it' if op == 'delete' else 'change it'}.",

@@ -14,6 +14,11 @@ Decisions where the reference is silent (see also ``brainstem.md`` 6.2):
   session ``datastorage`` link table (private portal only): creating, deleting and changing ``order`` of these
   records adds, removes and reorders a session's data storages; a POST without ``order`` appends.
 * Catalogue ``comments`` are kept with the approval request, never output on the record.
+* Personal attributes carry the ``users``/``groups`` permission dictionaries of projects (4.0; 5.4 allows it), so
+  their sharing can be changed after creation: managers add and remove members, owners appoint managers and
+  owners. Like on projects they are ignored on POST (``authgroups`` is the creation-time form) and left out on
+  the public portal.
+* File fields (``File``) are uploaded as multipart form data and served back by :mod:`.routes` (see :mod:`.files`).
 """
 
 from __future__ import annotations
@@ -465,6 +470,8 @@ MODELS: list[Model] = [
             licenses=ManyToMany("license", ref="change"),
             is_public=Boolean(index=True),
             authgroups=AuthGroups(),
+            users=Members("user"),
+            groups=Members("group"),
         ),
         Access("personal"),
     ),
@@ -481,6 +488,8 @@ MODELS: list[Model] = [
             data_organization=Json(v.data_organization, empty=list),
             data_protocols=Json(v.data_protocols, empty=list),
             authgroups=AuthGroups(),
+            users=Members("user"),
+            groups=Members("group"),
         ),
         Access("personal"),
     ),
@@ -495,6 +504,8 @@ MODELS: list[Model] = [
             description=Text(500),
             is_public=Boolean(index=True),
             authgroups=AuthGroups(),
+            users=Members("user"),
+            groups=Members("group"),
         ),
         Access("personal"),
     ),
@@ -520,6 +531,8 @@ MODELS: list[Model] = [
             procedures=Reverse("procedure", "licenses"),
             is_public=Boolean(index=True),
             authgroups=AuthGroups(),
+            users=Members("user"),
+            groups=Members("group"),
         ),
         Access("personal"),
         checks=("license_dates",),
@@ -539,6 +552,8 @@ MODELS: list[Model] = [
             licenses=ManyToMany("license", ref="change"),
             attachment=File("document", max_bytes=PROTOCOL_ATTACHMENT_MAX_BYTES),
             authgroups=AuthGroups(),
+            users=Members("user"),
+            groups=Members("group"),
             is_public=Boolean(index=True),
             procedures=Reverse("procedure", "protocol"),
             subjectlogs=Reverse("subjectlog", "protocol"),
@@ -560,6 +575,8 @@ MODELS: list[Model] = [
             is_public=Boolean(index=True),
             image=File("image", public=False),
             authgroups=AuthGroups(),
+            users=Members("user"),
+            groups=Members("group"),
         ),
         Access("personal"),
     ),
@@ -571,10 +588,10 @@ MODELS: list[Model] = [
         "consumable",
         named(
             name=Text(100, required=True, unique=True),
-            description=Text(2000),
+            description=Text(500),
             supplier=ForeignKey("supplier", required=True),
             type=Text(64, required=True, choices=CONSUMABLE_TYPES),
-            details=Json(v.json_object),
+            details=Details("type", ds.CONSUMABLE),
             **_catalogue_extras(),
             comments=Text(write_only=True),
         ),
@@ -587,7 +604,7 @@ MODELS: list[Model] = [
         "hardwaredevice",
         named(
             name=Text(100, required=True, unique=True),
-            description=Text(2000),
+            description=Text(500),
             supplier=ForeignKey("supplier", required=True),
             **_catalogue_extras(),
             comments=Text(write_only=True),

@@ -8,7 +8,8 @@ records' full representation (recursively for nested includes); related records 
 read stay bare ids.
 
 Public-portal decisions (6.2 #19, 5.6): users lose ``email``; protocols lose ``procedures`` and
-``subjectlogs``; the member dictionaries of projects and groups (keyed by e-mail) are left out; a setup's
+``subjectlogs``; the member dictionaries of projects, groups and personal attributes (keyed by e-mail) are
+left out; a setup's
 ``image`` is ``null`` (it "stays private even when the setup is public", 4.3.6).
 
 File fields show ``<server>/api/<portal>/<app>/<model>/<id>/<field>/``: a GET there (same portal, same
@@ -48,9 +49,10 @@ from braindock.server.storage.brainstem_models import CONTRIBUTOR, MANAGER, OWNE
 
 HIDDEN_ON_PUBLIC = {
     "user": {"email"},
-    "protocol": {"procedures", "subjectlogs"},
+    "protocol": {"procedures", "subjectlogs", "users", "groups"},
     "project": {"users", "groups"},
     "group": {"users"},
+    **{name: {"users", "groups"} for name in ("behavioralassay", "datastorage", "inventory", "license", "setup")},
 }
 RRID_RESOLVER = "https://scicrunch.org/resolver/"
 

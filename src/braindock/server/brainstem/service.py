@@ -375,14 +375,14 @@ def _resolve_principals(ctx: Ctx, principal: str, keys: list[str], field_name: s
 
 
 def _apply_project_members(ctx: Ctx, model: Model, row: Record, item: Members, entries: dict[str, Any]) -> None:
-    """PATCH of a project's ``users``/``groups`` (4.0, 5.2): managers add/remove members and set
-    ``can_change``; only owners grant or revoke manager/owner; the last owner stays (400).
+    """PATCH of the ``users``/``groups`` of a project or a personal attribute (4.0, 5.2, 5.4): managers add/remove
+    members and set ``can_change``; only owners grant or revoke manager/owner; the last owner stays (400).
     """
     if not entries:
         return
     mine = OWNER if ctx.superuser else level_on(ctx, model.name, row.id)
     if mine < MANAGER:
-        raise PermissionDenied("Only managers of the project may change its members.")
+        raise PermissionDenied(f"Only managers of the {model.name} may change its members.")
     ids = _resolve_principals(ctx, item.principal, list(entries), item.name)
     current = _current_levels(ctx, model, row.id, item.principal)
     for key, flags in entries.items():
@@ -390,7 +390,7 @@ def _apply_project_members(ctx: Ctx, model: Model, row: Record, item: Members, e
         before = current.get(principal_id, 0)
         after = 0 if flags.get("remove") else _level_from_flags(flags)
         if (before >= MANAGER or after >= MANAGER) and before != after and mine < OWNER:
-            raise PermissionDenied("Only owners of the project may grant or revoke manager or owner rights.")
+            raise PermissionDenied(f"Only owners of the {model.name} may grant or revoke manager or owner rights.")
         current[principal_id] = after
         if item.principal == "user":
             set_grant(ctx, model.name, row.id, after, account_id=principal_id)
@@ -403,7 +403,7 @@ def _apply_project_members(ctx: Ctx, model: Model, row: Record, item: Members, e
         )
     )
     if not owners:
-        raise Invalid({item.name: ["A project needs at least one owner."]})
+        raise Invalid({item.name: [f"A {model.name} needs at least one owner."]})
 
 
 def _apply_group_users(ctx: Ctx, row: Record, entries: dict[str, Any]) -> None:
