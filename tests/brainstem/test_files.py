@@ -272,3 +272,19 @@ def test_size_limit_answers_413(small_server) -> None:  # type: ignore[no-untype
     whole = files.send("PATCH", path, {"attachment": ("c.txt", b"z" * (2000 + 2 * 1024 * 1024), "text/plain")})
     assert whole.status_code == 413 and "detail" in whole.json()
     assert files.get(fits.json()["protocol"]["attachment"]).content == b"x" * 2000
+    # the same without a Content-Length (chunked): the body is counted as it arrives
+    boundary = "braindock-test-boundary"
+    head = (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="attachment"; filename="d.txt"\r\n'
+        "Content-Type: text/plain\r\n\r\n"
+    ).encode()
+    chunks = [head, *([b"w" * 65536] * 18), f"\r\n--{boundary}--\r\n".encode()]
+    streamed = files.client.patch(
+        f"/api/private/{path}",
+        content=iter(chunks),
+        headers={"Content-Type": f"multipart/form-data; boundary={boundary}"},
+    )
+    assert streamed.status_code == 413 and "detail" in streamed.json()
+    tmp = server.data_dir / "files" / "tmp"
+    assert [p.name for p in tmp.iterdir()] == []
+    assert files.get(fits.json()["protocol"]["attachment"]).content == b"x" * 2000
