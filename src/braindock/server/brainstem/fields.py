@@ -153,7 +153,8 @@ URL = re.compile(r"^(https?|ftp)://[^\s/$.?#][^\s]*$", re.IGNORECASE)
 class Text(Scalar):
     """A string. ``max_length`` bounds it, ``choices`` enumerates it, ``url`` checks (and
     completes with ``http://``) a web address, ``prefix`` requires a prefix (``RRID:``),
-    ``pattern`` a regular expression, ``upper`` upper-cases it (country codes).
+    ``pattern`` a regular expression, ``upper`` upper-cases it (country codes). ``db_length`` keeps a column wider
+    than ``max_length`` (a limit tightened after the column was made).
     """
 
     def __init__(
@@ -166,9 +167,11 @@ class Text(Scalar):
         pattern: str | None = None,
         upper: bool = False,
         blank: bool = True,
+        db_length: int | None = None,
         **kw: Any,
     ) -> None:
         kw.setdefault("default", None if kw.get("nullable") else "")
+        self.db_length = db_length or max_length
         kw.setdefault("index", max_length is not None and max_length <= 300)
         super().__init__(**kw)
         self.max_length = max_length

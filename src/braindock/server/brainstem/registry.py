@@ -588,7 +588,7 @@ MODELS: list[Model] = [
         "consumable",
         named(
             name=Text(100, required=True, unique=True),
-            description=Text(500),
+            description=Text(500, db_length=2000),  # documented 500; the column stays 2000 wide (0002)
             supplier=ForeignKey("supplier", required=True),
             type=Text(64, required=True, choices=CONSUMABLE_TYPES),
             details=Details("type", ds.CONSUMABLE),
@@ -604,7 +604,7 @@ MODELS: list[Model] = [
         "hardwaredevice",
         named(
             name=Text(100, required=True, unique=True),
-            description=Text(500),
+            description=Text(500, db_length=2000),  # documented 500; the column stays 2000 wide (0002)
             supplier=ForeignKey("supplier", required=True),
             **_catalogue_extras(),
             comments=Text(write_only=True),

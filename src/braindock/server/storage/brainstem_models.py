@@ -63,7 +63,7 @@ def _id_type(model: Model) -> sa.types.TypeEngine:
 
 def _scalar_type(item: Scalar) -> sa.types.TypeEngine:
     if isinstance(item, Text):
-        return sa.String(item.max_length) if item.max_length else sa.Text()
+        return sa.String(item.db_length) if item.db_length else sa.Text()
     if isinstance(item, Boolean):
         return sa.Boolean()
     if isinstance(item, Integer):
