@@ -5,6 +5,10 @@ alias of the registry, with and without trailing slashes and never with a redire
 Portals: ``public`` is anonymous and read-only (any ``Authorization`` header is ignored, writes
 get 405); ``private`` needs a BRAINSTEM-scoped token (401 otherwise, with ``WWW-Authenticate``);
 ``super`` additionally needs an administrator (403). The login endpoints are in :mod:`.auth`.
+
+Bodies are JSON or, for the file fields (3.1, 4.3.5), ``multipart/form-data``: each file part is named after its
+field and staged into the store of :mod:`.files` before the transaction; the other parts are the record's fields as
+text. ``GET .../<model>/<id>/<file field>/`` serves a stored file to whoever may read the record (404 otherwise).
 """
 
 from __future__ import annotations
@@ -315,7 +319,8 @@ async def brainstem_api(request: Request, portal: str, app: str, rest: str) -> R
     """``GET|POST|PATCH|PUT|DELETE /api/{portal}/{app}/<model>/[<id>/][<action>]`` (``brainstem.md`` 1.1, 1.5, 3).
 
     Lists answer 200 with the list envelope (3.3.1), detail/PATCH/PUT/actions 200, POST 201 (3.3.2),
-    DELETE 204. Errors are DRF bodies (3.3.3): 400 bad JSON, query or field; 401 bad or missing token
+    DELETE 204, a file URL the file's bytes. Errors are DRF bodies (3.3.3): 400 bad JSON, multipart, query or field
+    (also a file of a type its field does not take); 413 a file or body over its size limit; 401 bad or missing token
     (``WWW-Authenticate``); 403 no BRAINSTEM scope, non-admin on ``super`` or not allowed; 404 unknown
     portal/model/record or model hidden on ``public``; 405 writes on ``public`` or a method the path refuses.
     """
