@@ -1211,3 +1211,80 @@ def test_020_every_remaining_method(stem: Stem, more: dict[str, Any], bs020: Bra
     # broken in the client: it tests ``x in model`` and concatenates ``model`` to the URL
     assert results["enum_model"]["error"]["type"] == "TypeError"
     assert ok(results, "delete_no_id") is None  # no id: 0.2.0 sends nothing and returns None
+
+
+def _png() -> bytes:
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+
+    header = struct.pack(">IIBBBBB", 2, 2, 8, 2, 0, 0, 0)
+    pixels = zlib.compress(b"\x00" + bytes(range(6)) + b"\x00" + bytes(range(6, 12)))
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", pixels) + chunk(b"IEND", b"")
+
+
+@pytest.mark.parametrize("version", ["0.2.0", "2.0.0"])
+def test_documented_file_upload_with_the_clients(
+    stem: Stem, bs020: BrainstemRunner, bs200: BrainstemRunner, version: str
+) -> None:
+    """The documented recipe (``requests.patch(detail_url, files={"<field>": ...})``, run with the ``requests`` of
+    the client's own virtualenv, since neither ``save()`` can send files), then the client reads the record, the
+    file is downloaded, and the client's own JSON ``{"<field>": None}`` clears it. 2.0.0: a protocol attachment
+    (PDF); 0.2.0 has no route to protocols (its model table lacks them), so a setup image (PNG)."""
+    import base64
+    import hashlib
+
+    if version == "0.2.0":
+        runner, load, save, extra = bs020, "load_model", "save_model", {}
+        model, field, key = "setup", "image", "setup"
+        content, filename, kind = _png(), "rig.png", "image/png"
+        with stem.http() as owner:
+            setup_type = owner.get(f"private/personal_attributes/setup/{stem.ids['setup']}/").json()["setup"]
+            record = _create(
+                owner,
+                "personal_attributes/setup",
+                {"name": stem.name("Rig 020"), "setup_type": setup_type["setup_type"]},
+            )
+    else:
+        runner, load, save, extra = bs200, "load", "save", {"url": bs200.base}
+        model, field, key = "protocol", "attachment", "protocol"
+        content = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+        filename, kind = "handling-sop.pdf", "application/pdf"
+        with stem.http() as owner:
+            body = {"name": stem.name("Handling SOP"), "protocol_type": "subject_log", "subtypes": ["Handling"]}
+            record = _create(owner, "personal_attributes/protocol", body)
+    detail = f"{stem.url}/api/private/personal_attributes/{model}/{record['id']}/"
+    url = f"{detail}{field}/"
+    token = stem.tokens["owner"]
+    upload = {
+        "id": "upload",
+        "op": "upload",
+        "method": "patch",
+        "url": detail,
+        "token": token,
+        "files": {field: [filename, base64.b64encode(content).decode(), kind]},
+    }
+    results = runner.run(
+        [
+            login("login", token=token, **extra),
+            upload,
+            call("loaded", load, model, id=record["id"]),
+            {"id": "other", "op": "fetch", "url": url, "token": stem.tokens["other"]},
+            {"id": "fetch", "op": "fetch", "url": url, "token": token},
+            call("clear", save, model, id=record["id"], data={field: None}),
+            {"id": "gone", "op": "fetch", "url": url, "token": token},
+        ]
+    )
+    assert response(results, "upload")["json"][key][field] == url
+    assert response(results, "loaded")["json"][key][field] == url
+    assert ok(results, "other")["status"] == 404  # another tenant learns nothing
+    assert ok(results, "fetch") == {
+        "status": 200,
+        "content_type": kind,
+        "sha256": hashlib.sha256(content).hexdigest(),
+        "size": len(content),
+    }
+    assert response(results, "clear")["json"][key][field] is None
+    assert ok(results, "gone")["status"] == 404

@@ -24,6 +24,12 @@ Cases (run in order, in one process, like a user's script):
   ``with`` block (``__enter__``/``__exit__``) and calls ``M`` inside it; ``ok`` is ``{"entered_self": bool,
   "result": <the call's result>}``.
 
+* ``{"id", "op": "upload", "method": "patch", "url", "token", "files": {FIELD: [NAME, BASE64, TYPE]}, "data"}``
+  sends the documented multipart upload with ``requests`` itself (``requests.patch(url, headers=..., files=...)``,
+  ``brainstem_support`` ``docs/api/personal_attributes/protocol.md``), as neither client can send files.
+* ``{"id", "op": "fetch", "url", "token"}`` downloads a file URL with ``requests.get``; ``ok`` is ``{"status",
+  "content_type", "sha256", "size"}``.
+
 An argument (in ``args``, ``kwargs`` or ``call_kwargs``) written ``{"$enum": "ModelType.session"}`` is that member
 of the client module's enumeration (``ModelType``, ``PortalType``).
 
@@ -36,6 +42,8 @@ every method talk to braindock. 2.0.0 takes ``url=`` and needs nothing of the so
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import importlib
 import importlib.metadata
 import json
@@ -130,6 +138,27 @@ def run(spec: dict[str, Any]) -> dict[str, Any]:
                     args = resolve(module, case.get("args", []))
                     result = getattr(entered, case["method"])(*args, **resolve(module, case.get("call_kwargs", {})))
                     value = {"entered_self": entered is made, "result": plain(result)}
+            elif op == "upload":
+                import requests
+
+                files = {
+                    field: (name, base64.b64decode(content), kind)
+                    for field, (name, content, kind) in case["files"].items()
+                }
+                headers = {"Authorization": f"Bearer {case['token']}"}
+                value = plain(
+                    requests.request(case["method"], case["url"], headers=headers, files=files, data=case.get("data"))
+                )
+            elif op == "fetch":
+                import requests
+
+                fetched = requests.get(case["url"], headers={"Authorization": f"Bearer {case['token']}"}, timeout=60)
+                value = {
+                    "status": fetched.status_code,
+                    "content_type": fetched.headers.get("content-type"),
+                    "sha256": hashlib.sha256(fetched.content).hexdigest(),
+                    "size": len(fetched.content),
+                }
             else:
                 raise ValueError(f"unknown op {op!r}")
             results[case["id"]] = {"ok": plain(value)}
