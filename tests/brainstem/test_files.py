@@ -288,3 +288,77 @@ def test_size_limit_answers_413(small_server) -> None:  # type: ignore[no-untype
     tmp = server.data_dir / "files" / "tmp"
     assert [p.name for p in tmp.iterdir()] == []
     assert files.get(fits.json()["protocol"]["attachment"]).content == b"x" * 2000
+
+
+def test_public_records_serve_their_files_on_the_public_portal(lab: Lab) -> None:
+    ada = lab.api("ada")
+    files = Files(lab.url, lab.tokens["ada"])
+    created = files.send(
+        "POST",
+        "personal_attributes/protocol/",
+        {"attachment": ("sop.pdf", PDF, "application/pdf")},
+        data={"name": uniq("Public SOP"), "protocol_type": "procedure"},
+    )
+    assert created.status_code == 201, created.text
+    protocol = created.json()["protocol"]
+    public_url = f"{lab.url}/api/public/personal_attributes/protocol/{protocol['id']}/attachment/"
+    assert httpx.get(public_url).status_code == 404  # not public yet
+    assert ada.patch(f"private/personal_attributes/protocol/{protocol['id']}/", {"is_public": True}).status_code == 200
+    shown = httpx.get(f"{lab.url}/api/public/personal_attributes/protocol/{protocol['id']}/").json()["protocol"]
+    assert shown["attachment"] == public_url
+    served = httpx.get(public_url)
+    assert served.status_code == 200 and served.content == PDF
+
+    project = ada.create("stem/project", {"name": uniq("Open imaging")})
+    assert ada.patch(f"private/stem/project/{project['id']}/", {"is_public": True}).status_code == 200
+    session = ada.create("stem/session", {"name": uniq("open-fov"), "projects": [project["id"]]})
+    image = png_bytes(seed=21)
+    acquisition = files.send(
+        "POST",
+        "modules/dataacquisition/",
+        {"image": ("fov.png", image, "image/png")},
+        data={"type": "Audio", "session": session["id"]},
+    ).json()["data_acquisition"]
+    listed = httpx.get(
+        f"{lab.url}/api/public/modules/dataacquisition/", params={"filter{session}": session["id"]}
+    ).json()
+    (record,) = listed["data_acquisitions"]
+    assert record["image"] == f"{lab.url}/api/public/modules/dataacquisition/{acquisition['id']}/image/"
+    assert httpx.get(record["image"]).content == image
+
+
+def test_store_recovers_after_a_crash(tmp_path: Path) -> None:
+    """A crash between moving a file to the trash and the commit must not lose it; leftovers are cleaned up."""
+    data_dir = tmp_path / "data"
+    server = start_server(data_dir)
+    try:
+        server.cli("account", "create", "crash@stem.example", "--password", "crash-password-1")
+        token = server.cli("token", "create", "crash@stem.example", "--scope", "BRAINSTEM").strip()
+        api = httpx.Client(base_url=f"{server.url}/api/", headers={"Authorization": f"Bearer {token}"}, timeout=60)
+        protocol = api.post("private/personal_attributes/protocol/", json={"name": "SOP", "protocol_type": "procedure"})
+        path = f"personal_attributes/protocol/{protocol.json()['protocol']['id']}/"
+        note = b"# SOP\n\nStep one.\n"
+        assert (
+            Files(server.url, token).send("PATCH", path, {"attachment": ("sop.md", note, "text/markdown")}).status_code
+            == 200
+        )
+    finally:
+        stop_server(server)
+    stored = blob_path(data_dir, note)
+    tmp = data_dir / "files" / "tmp"
+    trash = tmp / f"{hashlib.sha256(note).hexdigest()}.0123456789abcdef.trash"
+    stored.rename(trash)  # as if the server died after trashing it and before its transaction committed
+    orphan = tmp / f"{'0' * 64}.feedfacefeedface.trash"
+    orphan.write_bytes(b"no row refers to this")
+    (tmp / "abandoned.upload").write_bytes(b"half an upload")
+    server = start_server(data_dir)
+    try:
+        files = Files(server.url, token)
+        url = httpx.get(f"{server.url}/api/private/{path}", headers={"Authorization": f"Bearer {token}"}).json()[
+            "protocol"
+        ]["attachment"]
+        assert files.get(url).content == note
+        assert stored.read_bytes() == note
+        assert sorted(p.name for p in tmp.iterdir()) == []
+    finally:
+        stop_server(server)
