@@ -53,6 +53,8 @@ PORTALS = ("private", "public", "super")
 WRITES = ("POST", "PATCH", "PUT", "DELETE")
 #: SQLite page cache of a connection serving BrainSTEM (KiB; SQLite's default is 2,000 KiB).
 SQLITE_CACHE_KIB = 32 * 1024
+#: Form bodies (DRF's ``MultiPartParser`` and ``FormParser``): files come as multipart parts.
+FORM_TYPES = ("multipart/form-data", "application/x-www-form-urlencoded")
 #: What a multipart body may carry besides its files (the other form fields), bytes.
 FORM_OVERHEAD = 1024 * 1024
 
@@ -118,12 +120,13 @@ def _form_value(item: Any, key: str, values: list[str]) -> Any:
         try:
             return json.loads(last)
         except ValueError:
-            raise Invalid({key: ["Send this field as JSON text in a multipart body."]}) from None
+            raise Invalid({key: ["Send this field as JSON text in a form body."]}) from None
     return last
 
 
 async def _multipart(request: Request, model: Model, files: FileChanges) -> dict[str, Any]:
-    """A ``multipart/form-data`` body as a JSON-like dict: file parts become staged uploads (:mod:`.files`).
+    """A ``multipart/form-data`` (or URL-encoded form) body as a JSON-like dict: file parts become staged uploads
+    (:mod:`.files`).
 
     Raises:
         TooLarge: the body exceeds the largest sensible size, or one file its limit (413).
@@ -341,7 +344,7 @@ async def brainstem_api(request: Request, portal: str, app: str, rest: str) -> R
         try:
             body = None
             if request.method in ("POST", "PATCH", "PUT"):
-                if request.headers.get("content-type", "").lower().startswith("multipart/form-data"):
+                if request.headers.get("content-type", "").lower().startswith(FORM_TYPES):
                     body = await _multipart(request, route.model, files)
                 else:
                     body = await _body(request)
