@@ -180,6 +180,20 @@ def test_protocol_attachment_create_formats_and_limits(lab: Lab) -> None:
         assert list(refused.json()) == ["attachment"]
     assert ada.get(url).content == markdown
 
+    # the same bytes as plain text on another protocol: stored once, served with each record's own text type
+    twin = lab.api("ada").create(
+        "personal_attributes/protocol", {"name": uniq("Twin SOP"), "protocol_type": "procedure"}
+    )
+    as_text = ada.send(
+        "PATCH", f"personal_attributes/protocol/{twin['id']}/", {"attachment": ("h.txt", markdown, "text/plain")}
+    )
+    assert ada.get(as_text.json()["protocol"]["attachment"]).headers["content-type"] == "text/plain; charset=utf-8"
+    assert ada.get(url).headers["content-type"] == "text/markdown; charset=utf-8"
+    # a URL-encoded form (no file) changes fields like JSON does
+    form = ada.client.patch(f"/api/private/{path}", data={"description": "from a form", "is_public": "false"})
+    assert form.status_code == 200 and form.json()["protocol"]["description"] == "from a form"
+    assert form.json()["protocol"]["attachment"] == url
+
     # the license document also takes scans (images) and PDFs
     license_ = lab.api("ada").create(
         "personal_attributes/license", {"name": uniq("Permit"), "type": "import_export_permit"}

@@ -172,6 +172,14 @@ def _is_text(path: Path) -> bool:
     return True
 
 
+def served_type(stored_type: str, filename: str) -> str:
+    """The ``Content-Type`` a file is served with: the sniffed type, except that text files (identical bytes may be
+    stored once for a ``.md`` and a ``.txt`` record) take the type of the record's own extension."""
+    if stored_type.startswith("text/"):
+        return TEXT_TYPES.get(os.path.splitext(filename)[1].lower(), stored_type)
+    return stored_type
+
+
 def _fsync_dir(directory: Path) -> None:
     fd = os.open(directory, os.O_RDONLY)
     try:
@@ -278,7 +286,9 @@ class FileChanges:
         if final.exists():
             staged.path.unlink(missing_ok=True)
         else:
-            final.parent.mkdir(parents=True, exist_ok=True)
+            if not final.parent.is_dir():
+                final.parent.mkdir(parents=True, exist_ok=True)
+                _fsync_dir(final.parent.parent)
             os.replace(staged.path, final)
             _fsync_dir(final.parent)
             self.placed.append(final)
@@ -291,7 +301,7 @@ class FileChanges:
         blob = db.file_blob
         session.execute(sa.update(blob).where(blob.c.sha256 == sha256).values(refs=blob.c.refs - 1))
         refs = session.scalar(sa.select(blob.c.refs).where(blob.c.sha256 == sha256))
-        if refs is not None and refs > 0:
+        if refs is None or refs > 0:  # still used (or no row: leave the bytes alone)
             return
         session.execute(sa.delete(blob).where(blob.c.sha256 == sha256))
         final = self.store.path(sha256)

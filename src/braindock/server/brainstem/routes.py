@@ -39,7 +39,7 @@ from braindock.server.brainstem.errors import (
     PermissionDenied,
 )
 from braindock.server.brainstem.fields import AuthGroups, File, Json, ManyToMany, Members, Model, Tags
-from braindock.server.brainstem.files import CHUNK, FileChanges, FileStore, TooLarge
+from braindock.server.brainstem.files import CHUNK, FileChanges, FileStore, TooLarge, served_type
 from braindock.server.brainstem.permissions import Ctx
 from braindock.server.brainstem.query import parse_params
 from braindock.server.brainstem.validators import strict_json
@@ -215,7 +215,7 @@ def _serve_file(ctx: Ctx, model: Model, item: File, raw_id: str, store: FileStor
         "Cache-Control": "private, no-cache",
         "ETag": f'"{digest}"',
     }
-    return StreamingResponse(_chunks(handle), media_type=stored.content_type, headers=headers)
+    return StreamingResponse(_chunks(handle), media_type=served_type(stored.content_type, filename), headers=headers)
 
 
 def _split(rest: str) -> list[str]:
