@@ -1288,3 +1288,52 @@ def test_documented_file_upload_with_the_clients(
     }
     assert response(results, "clear")["json"][key][field] is None
     assert ok(results, "gone")["status"] == 404
+
+
+def test_200_browser_device_login(stem: Stem, bs200: BrainstemRunner, tmp_path: Path) -> None:
+    """``BrainstemClient(url=...)`` without a token: 2.0.0 opens ``verification_uri_complete`` in the browser
+    (``$BROWSER``, here a script noting the URL) and polls; the user approves on braindock's page."""
+    opened = tmp_path / "opened-url"
+    browser = tmp_path / "browser.sh"
+    browser.write_text(f'#!/bin/sh\nprintf "%s" "$1" > "{opened}.part" && mv "{opened}.part" "{opened}"\n')
+    browser.chmod(0o755)
+    home = bs200.fresh_home()
+    spec, results_path = bs200.files(
+        [
+            login("login", url=bs200.base),
+            call("projects", "load", "project", filters={"name.startswith": stem.tag}, sort=["name"]),
+        ]
+    )
+    process = subprocess.Popen(
+        bs200.command(spec, results_path),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=str(home),
+        env=brainstem_env(home, {"BROWSER": f"{browser} %s"}),
+    )
+    try:
+        while not opened.exists() and process.poll() is None:
+            process.stdout.readline()  # "Waiting for browser approval..."
+        url = opened.read_text()
+        assert url.startswith(f"{stem.url}/account/authorize/?session="), url
+        page = httpx.get(url)
+        assert page.status_code == 200 and "Approve a BrainSTEM login" in page.text
+        session_id = url.split("session=", 1)[1]
+        approved = httpx.post(
+            f"{stem.url}/account/authorize/",
+            data={"session": session_id, "email": stem.emails["owner"], "password": PASSWORD, "decision": "approve"},
+        )
+        assert approved.status_code == 200 and "Login approved" in approved.text
+        _stdout, stderr = process.communicate(timeout=300)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    assert process.returncode == 0, stderr
+    results = json.loads(results_path.read_text())
+    token = ok(results, "login")["token"]
+    assert (home / ".config" / "brainstem" / "token").read_text().strip() == token
+    assert names(results, "projects", "projects") == [
+        stem.name(n) for n in ("Alpha Visual", "Beta Allen", "Gamma Shared")
+    ]
