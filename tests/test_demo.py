@@ -80,6 +80,9 @@ def test_demo_walks_through_the_real_data_twice(tmp_path: Path) -> None:
     assert "parent CA (Ammon's horn)" in out
     assert "sorted by graph_order): CA1 (Field CA1), CA2 (Field CA2), CA3 (Field CA3)" in out
     assert "8 match, first 5" in out
+    # BrainSTEM file fields: the setup's arena picture goes up as multipart and comes back byte for byte
+    assert "(PNG drawn with matplotlib) uploaded" in out
+    assert "serves image/png, identical bytes, stored once in the content-addressed store at files/sha256/" in out
     second = run_demo(data_dir)
     assert second.returncode == 0, second.stdout[-3000:] + second.stderr[-3000:]
     again = " ".join(second.stdout.split())
@@ -87,6 +90,7 @@ def test_demo_walks_through_the_real_data_twice(tmp_path: Path) -> None:
     assert "Brain regions: 1,327 Allen mouse brain structures" in again
     assert "0 created now" in again and "(0 records created now)" in again
     assert "Species: 26 with NCBI Taxonomy ids" in again
+    assert "serves image/png, identical bytes" in again
     assert len(list((data_dir / "memory-bases").glob("*.duckdb"))) == 2
     # NeuroSpeed: the same users again, new recorders, the same streams and files
     check_neurospeed(first.stdout, created=True)

@@ -20,6 +20,7 @@ Security settings (environment only):
 | Braincube SSO OAuth2 access token lifetime | 3600 s | ``BRAINDOCK_OAUTH2_ACCESS_TOKEN_TTL_S`` |
 | Braincube SSO OAuth2 refresh token lifetime | 30 days | ``BRAINDOCK_OAUTH2_REFRESH_TOKEN_TTL_S`` |
 | Braincube SSO OAuth2 authorization code lifetime | 600 s | ``BRAINDOCK_OAUTH2_CODE_TTL_S`` |
+| largest BrainSTEM file upload (``setup.image``, ...) | 100 MiB | ``BRAINDOCK_BRAINSTEM_MAX_FILE_BYTES`` |
 
 Live delivery (environment only; ``braindock.server.neurospeed.live``):
 
@@ -52,6 +53,7 @@ DEFAULT_LIVE_MAX_BACKLOG = 256
 DEFAULT_OAUTH2_ACCESS_TOKEN_TTL_S = 3600
 DEFAULT_OAUTH2_REFRESH_TOKEN_TTL_S = 30 * 24 * 3600
 DEFAULT_OAUTH2_CODE_TTL_S = 600
+DEFAULT_BRAINSTEM_MAX_FILE_BYTES = 100 * 1024 * 1024
 
 
 def _env_number(name: str, default: float, kind: type = int) -> float:
@@ -93,6 +95,8 @@ class Settings:
         oauth2_access_token_ttl_s: lifetime of the access tokens of the Braincube SSO OAuth2 server, seconds.
         oauth2_refresh_token_ttl_s: lifetime of its refresh tokens, seconds.
         oauth2_code_ttl_s: lifetime of its authorization codes, seconds (RFC 6749 4.1.2 recommends at most 600).
+        brainstem_max_file_bytes: largest file accepted by a BrainSTEM file field (``setup.image``, ...), bytes;
+            larger uploads answer 413 (``protocol.attachment`` is further capped at its documented 15 MiB).
     """
 
     data_dir: Path
@@ -108,6 +112,7 @@ class Settings:
     oauth2_access_token_ttl_s: int = DEFAULT_OAUTH2_ACCESS_TOKEN_TTL_S
     oauth2_refresh_token_ttl_s: int = DEFAULT_OAUTH2_REFRESH_TOKEN_TTL_S
     oauth2_code_ttl_s: int = DEFAULT_OAUTH2_CODE_TTL_S
+    brainstem_max_file_bytes: int = DEFAULT_BRAINSTEM_MAX_FILE_BYTES
 
     @classmethod
     def load(cls, data_dir: str | Path | None = None, host: str | None = None, port: int | None = None) -> Settings:
@@ -135,6 +140,9 @@ class Settings:
                 _env_number("BRAINDOCK_OAUTH2_REFRESH_TOKEN_TTL_S", DEFAULT_OAUTH2_REFRESH_TOKEN_TTL_S)
             ),
             oauth2_code_ttl_s=int(_env_number("BRAINDOCK_OAUTH2_CODE_TTL_S", DEFAULT_OAUTH2_CODE_TTL_S)),
+            brainstem_max_file_bytes=int(
+                _env_number("BRAINDOCK_BRAINSTEM_MAX_FILE_BYTES", DEFAULT_BRAINSTEM_MAX_FILE_BYTES)
+            ),
         )
 
     @property
@@ -151,6 +159,11 @@ class Settings:
     def memory_base_dir(self) -> Path:
         """Directory of the per-memory-base DuckDB sample files."""
         return self.data_dir / "memory-bases"
+
+    @property
+    def files_dir(self) -> Path:
+        """Content-addressed store of uploaded BrainSTEM files (``files/sha256/ab/cdef...``)."""
+        return self.data_dir / "files"
 
     def ensure_dirs(self) -> None:
         """Create the data directory tree if it does not exist yet."""

@@ -15,12 +15,16 @@ Reference data ship inside PyPI packages (the ``demo`` extra); nothing is downlo
 :func:`run_brainstem_tour` makes the demo account a BrainSTEM administrator (CLI
 ``braindock brainstem admin``), seeds both catalogues through the API (only what is missing, so a
 second run creates nothing), creates a project with subjects and sessions with the braindock SDK
-(reused on later runs) and prints a few filtered, sorted, included queries.
+(reused on later runs) and prints a few filtered, sorted, included queries. Last, it uploads a picture of
+the recording arena (a PNG drawn with matplotlib: the open field with a simulated 10-minute trajectory) to
+the project's setup as a multipart PATCH of ``setup.image``, and downloads it again from the URL the record
+shows, checking the bytes and where the content-addressed store keeps them (``files/sha256/ab/cdef...``).
 """
 
 from __future__ import annotations
 
 import csv
+import hashlib
 import importlib.metadata
 import io
 import re
@@ -42,6 +46,8 @@ STRAIN = "C57BL/6J"
 SUBJECTS = [("demo-mouse-01", "F"), ("demo-mouse-02", "M"), ("demo-mouse-03", "F")]
 SESSIONS_PER_SUBJECT = 4
 FIRST_DAY = datetime(2024, 3, 4, 9, 30)
+SETUP_TYPE = "Open field arena"
+SETUP = "Demo: CA1 tetrode open field"
 
 
 class MissingReferenceData(RuntimeError):
@@ -194,6 +200,76 @@ def seed_project(client: Any, mouse_species_id: str) -> dict[str, Any]:
     return {"project": project, "strain": strain, "created": created}
 
 
+def arena_png(seed: int = 7, seconds: int = 600, rate_hz: float = 10.0) -> bytes:
+    """A PNG (640 x 640 px) of a 60 x 60 cm open field with a simulated mouse trajectory.
+
+    The path is a bounded correlated random walk (speed ~12 cm/s, heading noise 0.35 rad per step) that reflects
+    off the walls; ``seed`` makes it reproducible, so every run uploads identical bytes.
+    """
+    import numpy as np
+    from matplotlib.figure import Figure
+    from matplotlib.patches import Rectangle
+
+    rng = np.random.default_rng(seed)
+    steps = int(seconds * rate_hz)
+    heading = np.cumsum(rng.normal(0.0, 0.35, steps))
+    speed = np.abs(rng.normal(12.0, 4.0, steps)) / rate_hz
+    position = np.empty((steps, 2))
+    position[0] = (30.0, 30.0)
+    for n in range(1, steps):
+        step = position[n - 1] + speed[n] * np.array([np.cos(heading[n]), np.sin(heading[n])])
+        position[n] = 60.0 - np.abs(60.0 - np.abs(step))  # reflect at 0 and 60 cm
+    figure = Figure(figsize=(4, 4), dpi=160)
+    axes = figure.add_subplot()
+    axes.plot(position[:, 0], position[:, 1], linewidth=0.5, color="#1f77b4")
+    axes.add_patch(Rectangle((0, 0), 60, 60, fill=False, linewidth=1.5, edgecolor="black"))
+    axes.set(xlim=(-2, 62), ylim=(-2, 62), aspect="equal", xlabel="x (cm)", ylabel="y (cm)")
+    axes.set_title("Open field 60 x 60 cm, 10 min (simulated)", fontsize=9)
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", metadata={"Software": None})
+    return buffer.getvalue()
+
+
+def upload_setup_image(client: Any, server_url: str, token: str, settings: Settings) -> dict[str, Any]:
+    """Make (once) the demo setup, upload :func:`arena_png` as its ``image`` and download it back.
+
+    Returns:
+        ``setup`` (the record), ``url`` (its ``image``), ``size`` (bytes), ``content_type`` (as served),
+        ``same`` (downloaded bytes equal the uploaded ones), ``stored`` (path of the file in the store, relative to
+        the data directory, or ``None`` if absent).
+    """
+    import httpx
+
+    setup_type = _one(client, "setuptype", "setup_types", SETUP_TYPE)
+    if setup_type is None:
+        setup_type = _created(client.save("setuptype", data={"name": SETUP_TYPE, "category": "F"}), "setup_type")
+    setup = _one(client, "setup", "setups", SETUP)
+    if setup is None:
+        body = {"name": SETUP, "location": "Room B2", "setup_type": setup_type["id"]}
+        setup = _created(client.save("setup", data=body), "setup")
+    image = arena_png()
+    headers = {"Authorization": f"Bearer {token}"}
+    with httpx.Client(base_url=server_url, headers=headers, timeout=60) as http:
+        uploaded = http.patch(
+            f"/api/private/personal_attributes/setup/{setup['id']}/",
+            files={"image": ("open-field-arena.png", image, "image/png")},
+        )
+        uploaded.raise_for_status()
+        url = client.load("setup", id=setup["id"]).json()["setup"]["image"]
+        served = http.get(url)
+        served.raise_for_status()
+    digest = hashlib.sha256(image).hexdigest()
+    stored = settings.files_dir / "sha256" / digest[:2] / digest[2:]
+    return {
+        "setup": uploaded.json()["setup"],
+        "url": url,
+        "size": len(image),
+        "content_type": served.headers.get("content-type"),
+        "same": served.content == image,
+        "stored": str(stored.relative_to(settings.data_dir)) if stored.is_file() else None,
+    }
+
+
 def run_brainstem_tour(settings: Settings, server_url: str, token: str, tour: Any, cli: Any) -> dict[str, Any]:
     """Seed and query the BrainSTEM side of the demo server; print as the tour goes.
 
@@ -296,6 +372,20 @@ def run_brainstem_tour(settings: Settings, server_url: str, token: str, tour: An
         )
         all_sessions = client.load("session", filters={"projects.id": project["id"]}).json()["meta"]["total_results"]
         all_subjects = client.load("subject", filters={"projects.id": project["id"]}).json()["meta"]["total_results"]
+        tour.code(
+            "with open('open-field-arena.png', 'rb') as image:  # multipart, as the BrainSTEM docs show\n"
+            f"    httpx.patch(f'{server_url}/api/private/personal_attributes/setup/{{setup_id}}/',\n"
+            "                files={'image': ('open-field-arena.png', image, 'image/png')}, headers=auth)\n"
+            "url = client.load('setup', id=setup_id).json()['setup']['image']\n"
+            "httpx.get(url, headers=auth).content"
+        )
+        picture = upload_setup_image(client, server_url, token, settings)
+        tour.say(
+            f"Setup [bold]{SETUP}[/]: image {picture['size']:,} bytes (PNG drawn with matplotlib) uploaded; "
+            f"the record shows {picture['url']}; a GET there with the same token serves "
+            f"{picture['content_type']}, {'identical bytes' if picture['same'] else 'DIFFERENT BYTES'}, "
+            f"stored once in the content-addressed store at {picture['stored']}."
+        )
     finally:
         client.close()
     return {

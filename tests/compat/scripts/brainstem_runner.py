@@ -20,6 +20,18 @@ Cases (run in order, in one process, like a user's script):
   "json", "text"}``, anything else is returned as is.
 * ``{"id", "op": "password_login", "client": NAME, "username", "password"}`` (0.2.0) calls the
   client's own login routine again (``ok`` is the new token, ``LoginError`` becomes an error).
+* ``{"id", "op": "with", "kwargs": {...}, "method": M, "args", "call_kwargs"}`` (2.0.0) constructs a client in a
+  ``with`` block (``__enter__``/``__exit__``) and calls ``M`` inside it; ``ok`` is ``{"entered_self": bool,
+  "result": <the call's result>}``.
+
+* ``{"id", "op": "upload", "method": "patch", "url", "token", "files": {FIELD: [NAME, BASE64, TYPE]}, "data"}``
+  sends the documented multipart upload with ``requests`` itself (``requests.patch(url, headers=..., files=...)``,
+  ``brainstem_support`` ``docs/api/personal_attributes/protocol.md``), as neither client can send files.
+* ``{"id", "op": "fetch", "url", "token"}`` downloads a file URL with ``requests.get``; ``ok`` is ``{"status",
+  "content_type", "sha256", "size"}``.
+
+An argument (in ``args``, ``kwargs`` or ``call_kwargs``) written ``{"$enum": "ModelType.session"}`` is that member
+of the client module's enumeration (``ModelType``, ``PortalType``).
 
 Pointing 0.2.0 at braindock: its base URL is assigned in ``__init__`` (``self._address =
 'https://www.brainstem.org/api/'``), before the password login uses it. The runner installs a
@@ -30,6 +42,8 @@ every method talk to braindock. 2.0.0 takes ``url=`` and needs nothing of the so
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import importlib
 import importlib.metadata
 import json
@@ -69,6 +83,18 @@ def point_020_at(module: Any, base: str) -> None:
     module.BrainstemClient._address = property(lambda self: address, lambda self, value: None)
 
 
+def resolve(module: Any, value: Any) -> Any:
+    """``{"$enum": "ModelType.session"}`` → the module's enum member; lists and dicts recursively."""
+    if isinstance(value, dict):
+        if set(value) == {"$enum"}:
+            enum_name, member = value["$enum"].split(".", 1)
+            return getattr(getattr(module, enum_name), member)
+        return {key: resolve(module, item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [resolve(module, item) for item in value]
+    return value
+
+
 def login(module: Any, version: str, kwargs: dict[str, Any]) -> Any:
     kwargs = dict(kwargs)
     token_env = kwargs.pop("token_env", None)
@@ -104,7 +130,35 @@ def run(spec: dict[str, Any]) -> dict[str, Any]:
                 )
             elif op == "call":
                 client = clients[case.get("client", "main")]
-                value = getattr(client, case["method"])(*case.get("args", []), **case.get("kwargs", {}))
+                args = resolve(module, case.get("args", []))
+                value = getattr(client, case["method"])(*args, **resolve(module, case.get("kwargs", {})))
+            elif op == "with":
+                made = login(module, version, case.get("kwargs", {}))
+                with made as entered:
+                    args = resolve(module, case.get("args", []))
+                    result = getattr(entered, case["method"])(*args, **resolve(module, case.get("call_kwargs", {})))
+                    value = {"entered_self": entered is made, "result": plain(result)}
+            elif op == "upload":
+                import requests
+
+                files = {
+                    field: (name, base64.b64decode(content), kind)
+                    for field, (name, content, kind) in case["files"].items()
+                }
+                headers = {"Authorization": f"Bearer {case['token']}"}
+                value = plain(
+                    requests.request(case["method"], case["url"], headers=headers, files=files, data=case.get("data"))
+                )
+            elif op == "fetch":
+                import requests
+
+                fetched = requests.get(case["url"], headers={"Authorization": f"Bearer {case['token']}"}, timeout=60)
+                value = {
+                    "status": fetched.status_code,
+                    "content_type": fetched.headers.get("content-type"),
+                    "sha256": hashlib.sha256(fetched.content).hexdigest(),
+                    "size": len(fetched.content),
+                }
             else:
                 raise ValueError(f"unknown op {op!r}")
             results[case["id"]] = {"ok": plain(value)}

@@ -210,7 +210,7 @@ def _approval(route: Route, ctx: Ctx, row: Record, action: str) -> dict[str, Any
     assert target is not None
     table = db.approval
     if action == "accept":
-        admin = Ctx(ctx.session, "super", ctx.account_id, True, ctx.base_url)
+        admin = Ctx(ctx.session, "super", ctx.account_id, True, ctx.base_url, files=ctx.files)
         if row.action == "Add":
             changes = parse_body(target, dict(row.payload), admin)
             instance_id = insert_record(admin, target, changes)

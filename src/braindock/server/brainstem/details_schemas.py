@@ -2044,3 +2044,219 @@ SUBJECT_LOG: dict[str, TypeSchema] = {
         required=("wellness",),
     ),
 }
+
+
+# ---------------------------------------------------------------------------------------------
+# Resources: consumable (design) ``details`` (``brainstem.md`` Appendix B)
+# ---------------------------------------------------------------------------------------------
+#
+# No schema is published; these follow the 2026 data-model property lists in camelCase, and accept the keys of
+# the API page's own examples (``product_id``, ``virus_type``, ``notes``, ``shanksSpacing``, ``tipDescription``,
+# ``outerDiameter``, ``aperture``, ...). A property the data model marks required is required here unless the API
+# page's example omits it (optic fiber design). Unknown keys are rejected, as for every other family.
+
+_TEXT = Prop("string")
+_NUMBER = Prop("number", minimum=0)
+_COMMON = {"productId": _TEXT, "product_id": _TEXT, "storageConditions": _TEXT, "experimentalUse": Prop("array")}
+_WIRE = TypeSchema(
+    "1.0.0",
+    {**_COMMON, "material": _TEXT, "insulation": _TEXT, "diameter": _NUMBER, "insulationDiameter": _NUMBER},
+)
+
+CONSUMABLE: dict[str, TypeSchema] = {
+    "ChemicalReagent": TypeSchema(
+        "1.0.0",
+        {
+            **_COMMON,
+            "compoundName": _TEXT,
+            "chemicalType": CONSUMABLE_STOCK["ChemicalReagent"].properties["chemicalType"],
+            "concentration": _TEXT,
+            "molecularWeight": Prop("quantity", units=("g/mol", "kDa", "Da")),
+            "purity": _TEXT,
+            "hazardInfo": _TEXT,
+        },
+        required=("chemicalType",),
+    ),
+    "ImmunoReagent": TypeSchema(
+        "1.0.0",
+        {
+            **_COMMON,
+            "targetAntigen": _TEXT,
+            "reagentType": CONSUMABLE_STOCK["ImmunoReagent"].properties["reagentType"],
+            "hostSpecies": _TEXT,
+            "reactivity": _TEXT,
+            "clonality": CONSUMABLE_STOCK["ImmunoReagent"].properties["clonality"],
+            "conjugate": _TEXT,
+            "application": Prop("array"),
+            "dilution": _TEXT,
+        },
+        required=("targetAntigen", "reagentType"),
+    ),
+    "PharmacologicalAgent": TypeSchema(
+        "1.0.0",
+        {
+            **_COMMON,
+            "activeIngredient": _TEXT,
+            "concentration": _TEXT,
+            "dosageForm": _TEXT,
+            "routeOfAdministration": _TEXT,
+            "pharmacologicalCategory": _TEXT,
+            "pharmacologicalClass": _TEXT,
+            "formulation": _TEXT,
+            "purity": _TEXT,
+        },
+        required=("activeIngredient", "pharmacologicalCategory"),
+    ),
+    "PhysiologicalSolution": TypeSchema(
+        "1.0.0",
+        {
+            **_COMMON,
+            "composition": _TEXT,
+            "targetPH": Prop("number", minimum=0, maximum=14),
+            "osmolality": _TEXT,
+            "preparationInstructions": _TEXT,
+            "sterile": Prop("boolean"),
+            "purpose": Prop("array"),
+        },
+        required=("composition",),
+    ),
+    "TracerDye": TypeSchema(
+        "1.0.0",
+        {
+            **_COMMON,
+            "dyeType": _TEXT,
+            "fluorophore": _TEXT,
+            "routeOfApplication": _TEXT,
+            "excitationPeak": _NUMBER,
+            "emissionPeak": _NUMBER,
+            "vehicle": _TEXT,
+            "preparationInstructions": _TEXT,
+        },
+        required=("dyeType",),
+    ),
+    "VirusConstruct": TypeSchema(
+        "1.0.0",
+        {
+            **_COMMON,
+            "virusType": _TEXT,
+            "virus_type": _TEXT,
+            "capsid": _TEXT,
+            "promoter": _TEXT,
+            "gene": _TEXT,
+            "reporter": _TEXT,
+            "otherElement": _TEXT,
+            "notes": _TEXT,
+        },
+    ),
+    "ConsumableDevice": TypeSchema(
+        "1.0.0",
+        {
+            **_COMMON,
+            "deviceClass": CONSUMABLE_STOCK["ConsumableDevice"].properties["deviceClass"],
+            "compatibleWith": _TEXT,
+            "dimensions": _TEXT,
+            "material": _TEXT,
+            "connectivity": _TEXT,
+        },
+        required=("deviceClass",),
+    ),
+    "OpticalComponent": TypeSchema(
+        "1.0.0",
+        {
+            **_COMMON,
+            "componentType": _TEXT,
+            "material": _TEXT,
+            "dimensions": _TEXT,
+            "surfaceCoating": _TEXT,
+            "wavelengthMin": _NUMBER,
+            "wavelengthMax": _NUMBER,
+            "sterile": Prop("boolean"),
+        },
+        required=("componentType",),
+    ),
+    "OpticFiberDesign": TypeSchema(
+        "1.0.0",
+        {
+            **_COMMON,
+            "numericalAperture": _NUMBER,
+            "aperture": _NUMBER,
+            "wavelengthMin": _NUMBER,
+            "wavelengthMax": _NUMBER,
+            "fiberType": _TEXT,
+            "coreDiameter": _NUMBER,
+            "claddingDiameter": _NUMBER,
+            "coatingDiameter": _NUMBER,
+            "outerDiameter": _NUMBER,
+            "coreMaterial": _TEXT,
+            "claddingMaterial": _TEXT,
+            "coatingMaterial": _TEXT,
+            "tipDescription": _TEXT,
+        },
+    ),
+    "SiliconProbeDesign": TypeSchema(
+        "1.0.0",
+        {
+            **_COMMON,
+            "layout": _TEXT,
+            "nChannels": Prop("integer", minimum=0),
+            "nShanks": Prop("integer", minimum=0),
+            "shanksSpacing": _NUMBER,
+            "shanksThickness": _NUMBER,
+            "shanksLength": _NUMBER,
+            "siteArea": _NUMBER,
+            "verticalSpacing": _NUMBER,
+            "uniformLayout": Prop("boolean"),
+            "customDesign": Prop("boolean"),
+        },
+    ),
+    "SingleWireElectrode": _WIRE,
+    "WireElectrode": _WIRE,
+    "SurgicalDisposable": TypeSchema(
+        "1.0.0",
+        {
+            **_COMMON,
+            "disposableType": Prop(
+                "string",
+                enum=(
+                    "Scalpel Blade",
+                    "Needle",
+                    "Syringe",
+                    "Suture",
+                    "Gauze or Swab",
+                    "Surgical Drape",
+                    "Catheter",
+                    "Other",
+                ),
+            ),
+            "material": _TEXT,
+            "specification": _TEXT,
+            "sterile": Prop("boolean"),
+            "notes": _TEXT,
+        },
+        required=("disposableType",),
+    ),
+    "ImplantMaterial": TypeSchema(
+        "1.0.0",
+        {
+            **_COMMON,
+            "materialType": Prop(
+                "string",
+                enum=(
+                    "Dental Cement",
+                    "Adhesive",
+                    "Bone Screw",
+                    "Skull Anchor",
+                    "Bone Wax",
+                    "Silicone Elastomer",
+                    "Acrylic Polymer",
+                    "Cyanoacrylate Glue",
+                    "Other",
+                ),
+            ),
+            "preparationInstructions": _TEXT,
+            "biocompatible": Prop("boolean"),
+            "notes": _TEXT,
+        },
+        required=("materialType",),
+    ),
+}

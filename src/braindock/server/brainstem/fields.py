@@ -153,7 +153,8 @@ URL = re.compile(r"^(https?|ftp)://[^\s/$.?#][^\s]*$", re.IGNORECASE)
 class Text(Scalar):
     """A string. ``max_length`` bounds it, ``choices`` enumerates it, ``url`` checks (and
     completes with ``http://``) a web address, ``prefix`` requires a prefix (``RRID:``),
-    ``pattern`` a regular expression, ``upper`` upper-cases it (country codes).
+    ``pattern`` a regular expression, ``upper`` upper-cases it (country codes). ``db_length`` keeps a column wider
+    than ``max_length`` (a limit tightened after the column was made).
     """
 
     def __init__(
@@ -166,9 +167,11 @@ class Text(Scalar):
         pattern: str | None = None,
         upper: bool = False,
         blank: bool = True,
+        db_length: int | None = None,
         **kw: Any,
     ) -> None:
         kw.setdefault("default", None if kw.get("nullable") else "")
+        self.db_length = db_length or max_length
         kw.setdefault("index", max_length is not None and max_length <= 300)
         super().__init__(**kw)
         self.max_length = max_length
@@ -665,6 +668,44 @@ class Tags(Field):
             if item.strip() not in tags:
                 tags.append(item.strip())
         return tags
+
+
+class File(Field):
+    """A stored file (``license_document``, ``setup.image``, ``dataacquisition.image``, ``protocol.attachment``).
+
+    Uploaded by multipart POST/PATCH (``brainstem.md`` 3.1, 4.3.5); the bytes live in the content-addressed
+    store of :mod:`braindock.server.brainstem.files`, the record keeps the SHA-256 (column ``<name>``) and the
+    uploaded file name (``<name>_name``). Output: the URL serving the bytes with the record's read permission,
+    or ``null``. From JSON only ``null`` (clears the file) is accepted; any other value is ignored, so a record
+    sent back as loaded keeps its file (3.1: read-only values in a body are ignored).
+
+    Args:
+        kind: ``image`` (PNG, JPEG, GIF, WebP, TIFF, BMP) or ``document`` (see :data:`files.DOCUMENT_TYPES`).
+        max_bytes: a field's own documented cap (15 MiB for ``protocol.attachment``), below the server's
+            ``BRAINDOCK_BRAINSTEM_MAX_FILE_BYTES``.
+        public: shown on the public portal (``False`` for ``setup.image``: "stays private even when the
+            setup is public", 4.3.6).
+    """
+
+    def __init__(self, kind: str, *, max_bytes: int | None = None, public: bool = True) -> None:
+        super().__init__()
+        self.kind = kind
+        self.max_bytes = max_bytes
+        self.public = public
+
+    @property
+    def column(self) -> str | None:
+        """The column holding the file's SHA-256 (hex), named after the field."""
+        return self.name
+
+    @property
+    def name_column(self) -> str:
+        """The column holding the uploaded file name."""
+        return f"{self.name}_name"
+
+    def parse(self, value: Any) -> Any:
+        """An upload (from a multipart body) stays as it is; ``None`` clears the file."""
+        return value
 
 
 class Computed(Field):

@@ -42,6 +42,7 @@ class Ctx:
         account_id: the caller's account (``None`` on the public portal or when anonymous).
         is_admin: the caller is an administrator (staff).
         base_url: absolute URL of the server root, ending in ``/``.
+        files: the request's stored-file operations (:class:`.files.FileChanges`), ``None`` when reading.
     """
 
     session: Session
@@ -50,6 +51,7 @@ class Ctx:
     is_admin: bool = False
     base_url: str = "/"
     cache: dict[Any, Any] = field(default_factory=dict)
+    files: Any = None
 
     @property
     def superuser(self) -> bool:
@@ -449,7 +451,8 @@ def check_write(model: Model, ctx: Ctx, op: str, row: Any = None, new: dict[str,
                 f"You need contributor rights on the {parent.name} {target} to change its {model.plural}.",
             )
     elif kind == "personal":
-        if op in ("change", "delete"):
+        # sharing (``users``/``groups``) is checked member by member: managers may change it (5.4)
+        if op == "delete" or (op == "change" and set(new) - {"users", "groups"}):
             _need(
                 level_on(ctx, model.name, row.id) >= OWNER,
                 f"Only owners of the {model.name} may {'delete it' if op == 'delete' else 'change it'}.",

@@ -380,10 +380,16 @@ class FilterCompiler:
 # ---------------------------------------------------------------------------------------------
 
 
+#: ``sort[]`` names of the documentation that no model has (``brainstem.md`` 3.2.3, 6.3): the overview sorts by
+#: ``created_date`` (``/?sort[]=-created_date``), which is the record's creation time.
+SORT_ALIASES = {"created_date": "created_at", "updated_date": "updated_at"}
+
+
 def _sort_column(model: Model, table: sa.Table, path: list[str], raw: str, ctx: Ctx) -> Any:
     name, rest = path[0], path[1:]
     if name in ("id", "pk") and not rest:
         return table.c.id
+    name = SORT_ALIASES.get(name, name) if not rest and model.lookup(name) is None else name
     if name in ("created_at", "updated_at") and not rest and name in table.c:
         return table.c[name]
     item = model.lookup(name)

@@ -14,6 +14,11 @@ Decisions where the reference is silent (see also ``brainstem.md`` 6.2):
   session ``datastorage`` link table (private portal only): creating, deleting and changing ``order`` of these
   records adds, removes and reorders a session's data storages; a POST without ``order`` appends.
 * Catalogue ``comments`` are kept with the approval request, never output on the record.
+* Personal attributes carry the ``users``/``groups`` permission dictionaries of projects (4.0; 5.4 allows it), so
+  their sharing can be changed after creation: managers add and remove members, owners appoint managers and
+  owners. Like on projects they are ignored on POST (``authgroups`` is the creation-time form) and left out on
+  the public portal.
+* File fields (``File``) are uploaded as multipart form data and served back by :mod:`.routes` (see :mod:`.files`).
 """
 
 from __future__ import annotations
@@ -32,6 +37,7 @@ from braindock.server.brainstem.fields import (
     DateTime,
     Details,
     Entries,
+    File,
     ForeignKey,
     GroupUsers,
     Integer,
@@ -75,6 +81,8 @@ LICENSE_TYPES = (
     "chemical_use_authorization",
     "import_export_permit",
 )
+#: ``protocol.attachment``: "up to 15 MB" (``brainstem.md`` 4.3.5), read as MiB.
+PROTOCOL_ATTACHMENT_MAX_BYTES = 15 * 1024 * 1024
 LICENSE_STATUSES = ("draft", "pending", "active", "suspended", "expired", "revoked")
 SUBJECT_STATUSES = ("planned", "active", "inactive", "transferred", "deceased", "unknown")
 INTERVAL_SUBJECT_LOGS = ("Housing", "FoodDeprivation", "WaterDeprivation", "Habituation", "Handling", "TrainingSession")
@@ -349,7 +357,7 @@ MODELS: list[Model] = [
             equipment=ManyToMany("equipment"),
             details=Details("type", ds.DATA_ACQUISITION, "type_schema_version"),
             type_schema_version=SchemaVersion(),
-            image=Text(500, nullable=True, read_only=True),
+            image=File("image"),
             order=Integer(minimum=0),
         ),
         Access("via_parent", "session"),
@@ -462,6 +470,8 @@ MODELS: list[Model] = [
             licenses=ManyToMany("license", ref="change"),
             is_public=Boolean(index=True),
             authgroups=AuthGroups(),
+            users=Members("user"),
+            groups=Members("group"),
         ),
         Access("personal"),
     ),
@@ -478,6 +488,8 @@ MODELS: list[Model] = [
             data_organization=Json(v.data_organization, empty=list),
             data_protocols=Json(v.data_protocols, empty=list),
             authgroups=AuthGroups(),
+            users=Members("user"),
+            groups=Members("group"),
         ),
         Access("personal"),
     ),
@@ -492,6 +504,8 @@ MODELS: list[Model] = [
             description=Text(500),
             is_public=Boolean(index=True),
             authgroups=AuthGroups(),
+            users=Members("user"),
+            groups=Members("group"),
         ),
         Access("personal"),
     ),
@@ -508,7 +522,7 @@ MODELS: list[Model] = [
             country=Text(2, nullable=True, pattern=COUNTRY, upper=True),
             regulatory_authority=ForeignKey("regulatoryauthority"),
             license_number=Text(128),
-            license_document=Text(500, nullable=True, read_only=True),
+            license_document=File("license"),
             valid_from=Date(),
             valid_until=Date(),
             license_holders=ManyToMany("user"),
@@ -517,6 +531,8 @@ MODELS: list[Model] = [
             procedures=Reverse("procedure", "licenses"),
             is_public=Boolean(index=True),
             authgroups=AuthGroups(),
+            users=Members("user"),
+            groups=Members("group"),
         ),
         Access("personal"),
         checks=("license_dates",),
@@ -534,8 +550,10 @@ MODELS: list[Model] = [
             description=Text(),
             url=Text(200, url=True),
             licenses=ManyToMany("license", ref="change"),
-            attachment=Text(500, nullable=True, read_only=True),
+            attachment=File("document", max_bytes=PROTOCOL_ATTACHMENT_MAX_BYTES),
             authgroups=AuthGroups(),
+            users=Members("user"),
+            groups=Members("group"),
             is_public=Boolean(index=True),
             procedures=Reverse("procedure", "protocol"),
             subjectlogs=Reverse("subjectlog", "protocol"),
@@ -555,8 +573,10 @@ MODELS: list[Model] = [
             setup_type=ForeignKey("setuptype", required=True),
             specifications=Json(v.array_or_object, empty=list),
             is_public=Boolean(index=True),
-            image=Text(500, nullable=True, read_only=True),
+            image=File("image", public=False),
             authgroups=AuthGroups(),
+            users=Members("user"),
+            groups=Members("group"),
         ),
         Access("personal"),
     ),
@@ -568,10 +588,10 @@ MODELS: list[Model] = [
         "consumable",
         named(
             name=Text(100, required=True, unique=True),
-            description=Text(2000),
+            description=Text(500, db_length=2000),  # documented 500; the column stays 2000 wide (0002)
             supplier=ForeignKey("supplier", required=True),
             type=Text(64, required=True, choices=CONSUMABLE_TYPES),
-            details=Json(v.json_object),
+            details=Details("type", ds.CONSUMABLE),
             **_catalogue_extras(),
             comments=Text(write_only=True),
         ),
@@ -584,7 +604,7 @@ MODELS: list[Model] = [
         "hardwaredevice",
         named(
             name=Text(100, required=True, unique=True),
-            description=Text(2000),
+            description=Text(500, db_length=2000),  # documented 500; the column stays 2000 wide (0002)
             supplier=ForeignKey("supplier", required=True),
             **_catalogue_extras(),
             comments=Text(write_only=True),

@@ -26,6 +26,7 @@ from braindock.server.brainstem.fields import (
     Details,
     Field,
     FieldError,
+    File,
     ForeignKey,
     ManyToMany,
     Members,
@@ -35,6 +36,7 @@ from braindock.server.brainstem.fields import (
     Tags,
     Timestamp,
 )
+from braindock.server.brainstem.files import Staged
 from braindock.server.brainstem.permissions import Ctx, can_write_under, visible_ids
 from braindock.server.storage import brainstem_models as db
 
@@ -77,6 +79,7 @@ class Changes:
         special: permission dictionaries and ``authgroups`` (applied by the service).
         new: field name to parsed value for every written field (ids for links).
         comments: the reviewer note of a catalogue write.
+        files: file field name to a staged upload (:class:`.files.Staged`) or ``None`` (clear it).
     """
 
     columns: dict[str, Any] = field(default_factory=dict)
@@ -85,6 +88,7 @@ class Changes:
     special: dict[str, Any] = field(default_factory=dict)
     new: dict[str, Any] = field(default_factory=dict)
     comments: str = ""
+    files: dict[str, Any] = field(default_factory=dict)
 
 
 class State:
@@ -133,6 +137,9 @@ def parse_body(model: Model, body: Any, ctx: Ctx, row: Record | None = None, par
     for item in model.fields:
         if item.read_only:
             continue
+        if isinstance(item, File):
+            _file_value(item, body, changes)
+            continue
         if item.name in body:
             try:
                 value = item.parse(body[item.name])
@@ -168,6 +175,15 @@ def parse_body(model: Model, body: Any, ctx: Ctx, row: Record | None = None, par
     if errors:
         raise Invalid(errors)
     return changes
+
+
+def _file_value(item: File, body: dict[str, Any], changes: Changes) -> None:
+    """A file field: an upload (multipart) or ``null`` changes it; other values (the URL of a record sent back
+    as loaded) are ignored (3.1)."""
+    value = body.get(item.name, ...)
+    if value is None or isinstance(value, Staged):
+        changes.files[item.name] = value
+        changes.new[item.name] = value
 
 
 def _store(item: Field, value: Any, changes: Changes) -> None:

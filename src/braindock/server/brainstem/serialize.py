@@ -8,7 +8,13 @@ records' full representation (recursively for nested includes); related records 
 read stay bare ids.
 
 Public-portal decisions (6.2 #19, 5.6): users lose ``email``; protocols lose ``procedures`` and
-``subjectlogs``; the member dictionaries of projects and groups (keyed by e-mail) are left out.
+``subjectlogs``; the member dictionaries of projects, groups and personal attributes (keyed by e-mail) are
+left out; a setup's
+``image`` is ``null`` (it "stays private even when the setup is public", 4.3.6).
+
+File fields show ``<server>/api/<portal>/<app>/<model>/<id>/<field>/``: a GET there (same portal, same
+credentials as for the record) serves the bytes (:mod:`.routes`). The real service shows signed storage URLs
+that expire; braindock's URL does not expire but checks the caller's read permission on every GET.
 """
 
 from __future__ import annotations
@@ -23,6 +29,7 @@ import sqlalchemy as sa
 from braindock.server.brainstem.fields import (
     Computed,
     Field,
+    File,
     ForeignKey,
     GroupUsers,
     ManyToMany,
@@ -42,9 +49,10 @@ from braindock.server.storage.brainstem_models import CONTRIBUTOR, MANAGER, OWNE
 
 HIDDEN_ON_PUBLIC = {
     "user": {"email"},
-    "protocol": {"procedures", "subjectlogs"},
+    "protocol": {"procedures", "subjectlogs", "users", "groups"},
     "project": {"users", "groups"},
     "group": {"users"},
+    **{name: {"users", "groups"} for name in ("behavioralassay", "datastorage", "inventory", "license", "setup")},
 }
 RRID_RESOLVER = "https://scicrunch.org/resolver/"
 
@@ -225,6 +233,8 @@ class Renderer:
         if isinstance(item, Computed):
             batch = batches[name]
             return lambda row, obj: obj.__setitem__(name, batch.get(row.id))
+        if isinstance(item, File):
+            return self._file_getter(model, item)
         if isinstance(item, ForeignKey):
             column = item.column
             return lambda row, obj: obj.__setitem__(name, row.get(column))
@@ -239,6 +249,18 @@ class Renderer:
 
             return scalar
         return lambda row, obj: None
+
+    def _file_getter(self, model: Model, item: File) -> Callable[[Record, dict], None]:
+        """A file field as the URL serving it on this portal (``null`` when empty, or hidden on ``public``)."""
+        name, column, portal = item.name, item.column, self.ctx.portal
+        if portal == "public" and not item.public:
+            return lambda row, obj: obj.__setitem__(name, None)
+        prefix = f"{self.ctx.base_url}api/{portal}/{model.app}/{model.name}/"
+
+        def url(row: Record, obj: dict) -> None:
+            obj[name] = f"{prefix}{row.id}/{name}/" if row.get(column) else None
+
+        return url
 
     def _embed(self, model: Model, item: Relation, objects: list[dict[str, Any]], subtree: IncludeTree) -> None:
         target: Model = item.target_model  # type: ignore[assignment]

@@ -23,6 +23,7 @@ from braindock.server.brainstem import registry
 from braindock.server.brainstem.errors import Invalid, NotFound, PermissionDenied
 from braindock.server.brainstem.fields import (
     Creator,
+    File,
     ForeignKey,
     GroupUsers,
     ManyToMany,
@@ -265,6 +266,23 @@ def set_group_member(ctx: Ctx, group_id: int, account_id: int, level: int) -> No
     ctx.cache.clear()
 
 
+def _file_columns(ctx: Ctx, model: Model, row: Record | None, changes: Changes) -> dict[str, Any]:
+    """Store the uploads of a write and count references: the new file's digest and name go into the record's
+    columns, the file it replaces (or a ``null`` clears) loses one reference (see :mod:`.files`)."""
+    values: dict[str, Any] = {}
+    for name, staged in changes.files.items():
+        item = model.by_name[name]
+        assert isinstance(item, File)
+        old = row.get(item.column) if row is not None else None
+        if staged is None:
+            values.update({item.column: None, item.name_column: None})
+        else:
+            values.update({item.column: ctx.files.attach(ctx.session, staged), item.name_column: staged.filename})
+        if old:
+            ctx.files.release(ctx.session, old)
+    return values
+
+
 def insert_record(ctx: Ctx, model: Model, changes: Changes) -> Any:
     """Store a new record (row, links, tags, creator grants); returns its id."""
     table = db.TABLES[model.name]
@@ -280,6 +298,7 @@ def insert_record(ctx: Ctx, model: Model, changes: Changes) -> Any:
         values["id"] = str(uuid.uuid4())
     if model.link_of is not None and values.get("position") is None:
         values["position"] = _next_position(ctx, model, values)
+    values.update(_file_columns(ctx, model, None, changes))
     try:
         result = ctx.session.execute(sa.insert(table).values(**values))
         record_id = values["id"] if "id" in values else result.inserted_primary_key[0]
@@ -303,6 +322,7 @@ def update_row(ctx: Ctx, model: Model, row: Record, changes: Changes) -> None:
     """Apply a validated change to a stored record."""
     table = db.TABLES[model.name]
     values = dict(changes.columns)
+    values.update(_file_columns(ctx, model, row, changes))
     if "updated_at" in table.c:
         values["updated_at"] = utcnow()
     if values:
@@ -355,14 +375,14 @@ def _resolve_principals(ctx: Ctx, principal: str, keys: list[str], field_name: s
 
 
 def _apply_project_members(ctx: Ctx, model: Model, row: Record, item: Members, entries: dict[str, Any]) -> None:
-    """PATCH of a project's ``users``/``groups`` (4.0, 5.2): managers add/remove members and set
-    ``can_change``; only owners grant or revoke manager/owner; the last owner stays (400).
+    """PATCH of the ``users``/``groups`` of a project or a personal attribute (4.0, 5.2, 5.4): managers add/remove
+    members and set ``can_change``; only owners grant or revoke manager/owner; the last owner stays (400).
     """
     if not entries:
         return
     mine = OWNER if ctx.superuser else level_on(ctx, model.name, row.id)
     if mine < MANAGER:
-        raise PermissionDenied("Only managers of the project may change its members.")
+        raise PermissionDenied(f"Only managers of the {model.name} may change its members.")
     ids = _resolve_principals(ctx, item.principal, list(entries), item.name)
     current = _current_levels(ctx, model, row.id, item.principal)
     for key, flags in entries.items():
@@ -370,7 +390,7 @@ def _apply_project_members(ctx: Ctx, model: Model, row: Record, item: Members, e
         before = current.get(principal_id, 0)
         after = 0 if flags.get("remove") else _level_from_flags(flags)
         if (before >= MANAGER or after >= MANAGER) and before != after and mine < OWNER:
-            raise PermissionDenied("Only owners of the project may grant or revoke manager or owner rights.")
+            raise PermissionDenied(f"Only owners of the {model.name} may grant or revoke manager or owner rights.")
         current[principal_id] = after
         if item.principal == "user":
             set_grant(ctx, model.name, row.id, after, account_id=principal_id)
@@ -383,7 +403,7 @@ def _apply_project_members(ctx: Ctx, model: Model, row: Record, item: Members, e
         )
     )
     if not owners:
-        raise Invalid({item.name: ["A project needs at least one owner."]})
+        raise Invalid({item.name: [f"A {model.name} needs at least one owner."]})
 
 
 def _apply_group_users(ctx: Ctx, row: Record, entries: dict[str, Any]) -> None:
@@ -595,6 +615,12 @@ def remove(ctx: Ctx, model: Model, ids: list[Any]) -> None:
         if isinstance(item, ManyToMany):
             link = db.LINKS[(model.name, item.name)]
             ctx.session.execute(sa.delete(link).where(link.c.source_id.in_(ids)))
+    stored_files = [item for item in model.fields if isinstance(item, File)]
+    if stored_files:
+        columns = [table.c[item.column] for item in stored_files]
+        for digests in ctx.session.execute(sa.select(*columns).where(table.c.id.in_(ids))):
+            for digest in digests:
+                ctx.files.release(ctx.session, digest)
     text_ids = [str(i) for i in ids]
     ctx.session.execute(sa.delete(db.tag).where(db.tag.c.model == model.name, db.tag.c.record_id.in_(text_ids)))
     ctx.session.execute(sa.delete(db.grant).where(db.grant.c.model == model.name, db.grant.c.record_id.in_(text_ids)))

@@ -8,6 +8,9 @@ tables (migration ``0002_brainstem``). Layout:
   ``created_at``, ``updated_at`` and ``created_by``;
 * one association table per to-many link, ``bs_<model>__<field>`` (``source_id``, ``target_id``,
   ``position``), indexed both ways;
+* ``bs_file``: one row per stored file of the content-addressed store (``<data dir>/files/sha256/ab/cdef...``),
+  with its size, sniffed content type and the number of record fields referring to it (migration 0007); a file
+  field is two columns of its record, ``<field>`` (the SHA-256) and ``<field>_name`` (the uploaded name);
 * ``bs_tag`` (tags of every record), ``bs_grant`` (user and group permission levels on projects and
   personal attributes), ``bs_group_member``, ``bs_approval`` (every ``<model>approval`` resource),
   ``bs_device_authorization`` (device login);
@@ -31,6 +34,7 @@ from braindock.server.brainstem.fields import (
     Boolean,
     Date,
     DateTime,
+    File,
     ForeignKey,
     Integer,
     Json,
@@ -46,6 +50,9 @@ metadata = Base.metadata
 UUID_LENGTH = 36
 ON_DELETE = {"cascade": "CASCADE", "set_null": "SET NULL", "protect": None}
 
+#: Longest uploaded file name kept (longer names are cut, keeping the extension).
+FILE_NAME_LENGTH = 255
+
 #: Permission levels (``brainstem.md`` 5.1), cumulative.
 MEMBER, CONTRIBUTOR, MANAGER, OWNER = 1, 2, 3, 4
 
@@ -56,7 +63,7 @@ def _id_type(model: Model) -> sa.types.TypeEngine:
 
 def _scalar_type(item: Scalar) -> sa.types.TypeEngine:
     if isinstance(item, Text):
-        return sa.String(item.max_length) if item.max_length else sa.Text()
+        return sa.String(item.db_length) if item.db_length else sa.Text()
     if isinstance(item, Boolean):
         return sa.Boolean()
     if isinstance(item, Integer):
@@ -116,6 +123,10 @@ def _model_table(model: Model) -> sa.Table:
         if isinstance(item, ForeignKey):
             columns.append(_fk_column(item, index=not covering))
             indexed.append(item.column)  # type: ignore[arg-type]
+        elif isinstance(item, File):
+            # the SHA-256 of the stored file (a ``bs_file`` row) and the uploaded name (migration 0007)
+            columns.append(sa.Column(item.column, sa.String(500), nullable=True))
+            columns.append(sa.Column(item.name_column, sa.String(FILE_NAME_LENGTH), nullable=True))
         elif isinstance(item, Scalar):
             index = item.index and not item.unique
             columns.append(
@@ -262,6 +273,16 @@ approval = sa.Table(
     sa.Column("status", sa.String(10), nullable=False, index=True),
     sa.Column("comments", sa.Text(), nullable=False, default=""),
     sa.Column("payload", sa.JSON(), nullable=False),
+)
+
+file_blob = sa.Table(
+    "bs_file",
+    metadata,
+    sa.Column("sha256", sa.String(64), primary_key=True),
+    sa.Column("size", sa.BigInteger(), nullable=False),
+    sa.Column("content_type", sa.String(100), nullable=False),
+    sa.Column("refs", sa.Integer(), nullable=False, default=0),
+    sa.Column("created_at", sa.DateTime(), nullable=False, default=utcnow),
 )
 
 device_authorization = sa.Table(
