@@ -185,7 +185,7 @@ def check_downloads(folder: Path) -> None:
     ppg_files = sorted(folder.glob("_data3-ppg_*.csv"))
     assert (len(eeg_files), len(ppg_files)) == (2, 2), sorted(p.name for p in folder.iterdir())
     for path in eeg_files:
-        frame = pd.read_csv(path)
+        frame = pd.read_csv(path, float_precision="round_trip")  # the exact values written
         assert frame.shape == (3200, 71)
         assert list(frame.columns[:5]) == ["timestamp", "packets_counter", "stream_id", "device_type", "hia_id"]
         assert list(frame.columns[-2:]) == ["packet_labels", "onetime_labels"]
@@ -194,6 +194,6 @@ def check_downloads(folder: Path) -> None:
         assert frame["packets_counter"].nunique() == 80 and set(frame["hia_id"]) == {"EEGMMIDB"}
         assert np.diff(frame["timestamp"].to_numpy()) == pytest.approx(1 / 160, abs=1e-5)
     for path in ppg_files:
-        frame = pd.read_csv(path)
+        frame = pd.read_csv(path, float_precision="round_trip")  # the exact values written
         assert frame.shape == (int(20 * ppg_rate), 8)
         np.testing.assert_array_equal(frame["ppg"].to_numpy(), ppg[: int(20 * ppg_rate)])
