@@ -29,6 +29,12 @@ Braincube host routing (environment only; ``braindock.server.braincube.host_rout
 ``BRAINDOCK_BRAINCUBE_HOST_SUFFIX=data.example.net``, clients configured with
 ``braincube_base_url="https://{braincube-name}.data.example.net"`` reach braincube ``plant-a`` at
 ``plant-a.data.example.net``. Unset (the default): braincubes are told apart by path only.
+With ``BRAINDOCK_BRAINCUBE_DOMAIN=mybraincube.com``, the host names of the documented client configuration
+``{"api_key": ..., "domain": "mybraincube.com"}`` are routed on one port: ``api.mybraincube.com`` serves the
+Braincube API, ``mybraincube.com`` the SSO (``braincube.md`` 1.3).
+
+TLS (``braindock.tls``): ``BRAINDOCK_TLS_CERT`` and ``BRAINDOCK_TLS_KEY`` (flags ``serve --tls-cert`` /
+``--tls-key``) name a PEM certificate chain and its key; the server then speaks HTTPS only.
 """
 
 from __future__ import annotations
@@ -84,6 +90,10 @@ class Settings:
             (seconds) gets no new ones until it catches up; recordings are not affected.
         live_max_backlog: the same, counted in packets queued for the listener.
         braincube_host_suffix: domain under which each braincube has a host name (``None``: off).
+        braincube_domain: the ``domain`` of the clients' configuration: ``api.<domain>`` is the Braincube
+            API, ``<domain>`` the SSO (``None``: every host serves everything).
+        tls_cert: PEM certificate chain served over HTTPS (``None``: plain HTTP).
+        tls_key: PEM private key of ``tls_cert``.
     """
 
     data_dir: Path
@@ -96,10 +106,22 @@ class Settings:
     live_max_lag_s: float = DEFAULT_LIVE_MAX_LAG_S
     live_max_backlog: int = DEFAULT_LIVE_MAX_BACKLOG
     braincube_host_suffix: str | None = None
+    braincube_domain: str | None = None
+    tls_cert: Path | None = None
+    tls_key: Path | None = None
 
     @classmethod
-    def load(cls, data_dir: str | Path | None = None, host: str | None = None, port: int | None = None) -> Settings:
+    def load(
+        cls,
+        data_dir: str | Path | None = None,
+        host: str | None = None,
+        port: int | None = None,
+        tls_cert: str | Path | None = None,
+        tls_key: str | Path | None = None,
+    ) -> Settings:
         """Resolve settings from explicit values, then the environment, then defaults."""
+        cert = tls_cert or os.environ.get("BRAINDOCK_TLS_CERT") or None
+        key = tls_key or os.environ.get("BRAINDOCK_TLS_KEY") or None
         resolved_dir = data_dir or os.environ.get("BRAINDOCK_DATA_DIR") or DEFAULT_DATA_DIR
         resolved_host = host or os.environ.get("BRAINDOCK_HOST") or DEFAULT_HOST
         resolved_port = port or int(os.environ.get("BRAINDOCK_PORT") or DEFAULT_PORT)
@@ -116,6 +138,9 @@ class Settings:
             live_max_lag_s=float(_env_number("BRAINDOCK_LIVE_MAX_LAG_S", DEFAULT_LIVE_MAX_LAG_S, float)),
             live_max_backlog=int(_env_number("BRAINDOCK_LIVE_MAX_BACKLOG", DEFAULT_LIVE_MAX_BACKLOG)),
             braincube_host_suffix=(os.environ.get("BRAINDOCK_BRAINCUBE_HOST_SUFFIX") or "").strip(".") or None,
+            braincube_domain=(os.environ.get("BRAINDOCK_BRAINCUBE_DOMAIN") or "").strip().strip(".").lower() or None,
+            tls_cert=Path(cert) if cert else None,
+            tls_key=Path(key) if key else None,
         )
 
     @property
