@@ -283,12 +283,16 @@ class Lab:
 
 
 @pytest.fixture(scope="session")
-def lab(plant: Plant, tmp_path_factory: pytest.TempPathFactory) -> Lab:
+def lab(server: RunningServer, tmp_path_factory: pytest.TempPathFactory) -> Lab:
     """``compat-lab`` with five memory bases (bcIds ascending); the first has tags on its variables.
 
     It belongs to a separate account so that alice's access list stays as other suites expect.
     """
-    server = plant.server
+    return make_lab(server, tmp_path_factory)
+
+
+def make_lab(server: RunningServer, tmp_path_factory: pytest.TempPathFactory) -> Lab:
+    """Create the ``lab`` fixture's content on ``server``."""
     csv_path = tmp_path_factory.mktemp("compat-lab") / "lab.csv"
     csv_path.write_text(LAB_CSV)
     server.cli("account", "create", "compat-lab@example.com", "--password", "compat-lab-password")
@@ -406,6 +410,12 @@ def tls_plant(tls_server: RunningServer, tmp_path_factory: pytest.TempPathFactor
     plant = seed_plant(tls_server, tmp_path_factory)
     plant.config = {"domain": BRAINCUBE_DOMAIN, "oauth2_token": plant.token}
     return plant
+
+
+@pytest.fixture(scope="session")
+def tls_lab(tls_server: RunningServer, tmp_path_factory: pytest.TempPathFactory) -> Lab:
+    """The ``lab`` on :func:`tls_server`."""
+    return make_lab(tls_server, tmp_path_factory)
 
 
 # -- BrainSTEM: the official ``brainstem-python-api-tools`` 0.2.0 and 2.0.0 -------------------------
