@@ -86,10 +86,11 @@ def official(version: str, plant: Plant, tmp_path_factory: pytest.TempPathFactor
     return OfficialClient(ensure_connector_venv(version), tmp_path_factory.mktemp(f"official-{version}"), env, version)
 
 
-def skip_unless(version: str, minimum: str, what: str) -> None:
-    """Skip the test when ``version`` is older than ``minimum``, which introduced ``what``."""
+def skip_unless(version: str, minimum: str, what: str, since: str | None = None) -> None:
+    """Skip the test when ``version`` is older than ``minimum``, which has ``what`` (``since``: where it came from,
+    default "since <minimum>"; ``braincube.md`` appendix C)."""
     if tuple(map(int, version.split("."))) < tuple(map(int, minimum.split("."))):
-        pytest.skip(f"braincube-connector {version} has no {what} (since {minimum})")
+        pytest.skip(f"braincube-connector {version} has no {what} ({since or f'since {minimum}'})")
 
 
 def sdk_only_latest(version: str) -> None:
@@ -862,7 +863,7 @@ def test_variable_list_and_get_variable(official_main: dict[str, Any], plant: Pl
 
 
 def test_variable_name_key_parameter(official_lab: dict[str, Any], version: str) -> None:
-    skip_unless(version, "2.5.0", "VariableDescription_name_key parameter (seed 001) nor label_type")
+    skip_unless(version, "2.5.1", "VariableDescription_name_key parameter", "documented by seed 001 for 2.5.1")
     assert [v["name"] for v in ok(official_lab, "lab_variables_standard")] == ["timestamp", "temperature", "batch"]
     assert [v["name"] for v in ok(official_lab, "lab_variables_tag")] == ["TS", "TT_101", "BATCH_ID"]
     assert [v["name"] for v in ok(official_lab, "lab_variables_reset")] == ["timestamp", "temperature", "batch"]
@@ -1022,7 +1023,7 @@ def test_get_data_docs_dataframe(official_main: dict[str, Any], plant: Plant) ->
 
 
 def test_get_data_label_type_and_dataframe(official_main: dict[str, Any], plant: Plant, version: str) -> None:
-    skip_unless(version, "2.2.0", "get_data(label_type=..., dataframe=...) (seed 001)")
+    skip_unless(version, "2.5.1", "get_data(label_type=..., dataframe=...)", "documented by seed 001 for 2.5.1")
     named = ok(official_main, "label_name")
     assert named["kind"] == "dict" and named["key_types"] == ["str"] * 6
     assert_columns(named, plant, list(ALL), keys=list(ALL))
