@@ -17,6 +17,14 @@ the official BrainSTEM clients: ``brainstem_pythons`` builds/reuses
 ``BrainstemRunner``s that run case lists through ``scripts/brainstem_runner.py`` in those
 interpreters against the session's live ``server`` (fresh empty ``HOME`` per run, so 2.0.0's
 ``~/.config/brainstem/token`` cache starts empty; no ``BRAINSTEM*`` variables of the machine).
+
+Braincube connector versions and TLS: ``connector_pythons`` / ``ensure_connector_venv`` build
+``.compat-venvs/braincube-connector-<v>`` for 2.1.0, 2.5.1 and 2.8.0 (plus pandas for 2.1.0's documented
+``pd.DataFrame(data)``, numpy<2 for 2.5.1's ``pandas<2``). ``tls_server`` is an HTTPS braindock (certificate from
+``braindock tls init``, ``BRAINDOCK_BRAINCUBE_DOMAIN=mybraincube.com``); ``tls_plant`` / ``tls_lab`` are the plant
+and lab on it. ``default_address_env(server)`` is the environment of a client process that reaches that server at
+``https://mybraincube.com/``, ``https://api.mybraincube.com/`` and ``https://www.brainstem.org/`` (in-process
+resolver shim ``scripts/hosts_shim/sitecustomize.py`` + ``REQUESTS_CA_BUNDLE``).
 """
 
 from __future__ import annotations

@@ -157,6 +157,14 @@ def test_https_server_and_domain_routing(tls_server: RunningServer, tls_plant: P
         assert f"https://api.{BRAINCUBE_DOMAIN}/braincube/" in on_sso.json()["message"]
         me = client.get("/sso-server/ws/user/me", headers={"Host": BRAINCUBE_DOMAIN})
         assert me.status_code == 200 and BC in [a["product"]["name"] for a in me.json()["accessList"]]
+        # The pre-2.5 exchange also answers the access list, which 2.1.0 reads instead of calling user/me.
+        bearer = {"Authorization": f"Bearer {tls_plant.token}", "Host": BRAINCUBE_DOMAIN}
+        opened = client.get("/sso-server/rest/session/openWithToken", headers=bearer)
+        assert opened.status_code == 200, opened.text
+        assert opened.json()["token"].startswith("bd_s") and opened.json()["accessList"] == me.json()["accessList"]
+        session_headers = {"IPLSSOTOKEN": opened.json()["token"], "Host": f"api.{BRAINCUBE_DOMAIN}"}
+        with_session = httpx.get(tls_server.url + api_path, headers=session_headers, verify=tls_server.verify)
+        assert with_session.json()["bcId"] == tls_plant.mb  # the session token alone opens the API
         wrong = client.get("/sso-server/ws/user/me", headers={"Host": f"api.{BRAINCUBE_DOMAIN}:443"})
         assert wrong.status_code == 404 and f"https://{BRAINCUBE_DOMAIN}/sso-server/" in wrong.json()["message"]
         # Other host names (an IP address, BrainSTEM's) are not the domain's: everything is served there.
