@@ -233,6 +233,16 @@ def test_connector_with_only_a_domain(
     # Without braindock's CA the very same client refuses the server: certificates are really verified.
     untrusted = official.run(cases[:1], env={"REQUESTS_CA_BUNDLE": ""})
     assert "requests.exceptions.SSLError" in untrusted["connect"]["error"]["mro"], untrusted
+    if version != "2.1.0":
+        # Seed 001's "verify": false turns the check off (2.1.0 has no such key), at the price of a warning.
+        insecure = {**documented_config(version, tls_plant.token), "verify": False}
+        results = official.run(
+            [{"id": "connect", "op": "connect", "args": {"config_dict": insecure}}, cases[4]],
+            env={"REQUESTS_CA_BUNDLE": ""},
+        )
+        assert results["connect"]["ok"]["braincubes"] == [BC]
+        assert results["data"]["ok"]["values"][1] == speed
+        assert any("Unverified HTTPS request" in w for w in results["connect"]["warnings"]), results["connect"]
 
 
 def test_connector_bad_token_at_the_domain(
