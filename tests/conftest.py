@@ -39,9 +39,17 @@ class RunningServer(ServerProcess):
         return subprocess.run(cli_command(self.data_dir, *args), capture_output=True, text=True, timeout=120)
 
 
-def start_server(data_dir: Path, env: dict[str, str] | None = None) -> RunningServer:
-    """Start a server on a free port of 127.0.0.1 with ``data_dir`` (and extra environment ``env``)."""
-    return RunningServer.start(data_dir, env=env)
+def start_server(
+    data_dir: Path, env: dict[str, str] | None = None, tls: tuple[Path, Path, Path] | None = None
+) -> RunningServer:
+    """Start a server on a free port of 127.0.0.1 with ``data_dir`` (and extra environment ``env``).
+
+    ``tls`` is ``(cert, key, ca)`` (e.g. from ``braindock tls init``): an HTTPS server, health-checked with ``ca``.
+    """
+    if tls is None:
+        return RunningServer.start(data_dir, env=env)
+    cert, key, ca = tls
+    return RunningServer.start(data_dir, env=env, tls_cert=cert, tls_key=key, tls_ca=ca)
 
 
 def stop_server(server: RunningServer) -> None:
@@ -121,11 +129,17 @@ class Plant:
         return self.frame.sort_values(self.order_column, na_position="last", kind="stable").reset_index(drop=True)
 
     def api(self, token: str | None = None) -> httpx.Client:
-        return httpx.Client(base_url=self.url, headers={"X-api-key": token or self.token}, timeout=30)
+        headers = {"X-api-key": token or self.token}
+        return httpx.Client(base_url=self.url, headers=headers, timeout=30, verify=self.server.verify)
 
 
 @pytest.fixture(scope="session")
 def plant(server: RunningServer, tmp_path_factory: pytest.TempPathFactory) -> Plant:
+    return seed_plant(server, tmp_path_factory)
+
+
+def seed_plant(server: RunningServer, tmp_path_factory: pytest.TempPathFactory) -> Plant:
+    """Fill ``server`` with the plant (the ``plant`` fixture's content; an HTTPS server works too)."""
     source = make_process_frame()
     csv_path = tmp_path_factory.mktemp("plant") / "process.csv"
     source.to_csv(csv_path, index=False, date_format="%Y-%m-%d %H:%M:%S")
@@ -142,7 +156,7 @@ def plant(server: RunningServer, tmp_path_factory: pytest.TempPathFactory) -> Pl
     columns = list(frame.columns)
     variables = {name: 2_000_001 + i for i, name in enumerate(columns)}
 
-    client = httpx.Client(base_url=server.url, headers={"X-api-key": token}, timeout=30)
+    client = httpx.Client(base_url=server.url, headers={"X-api-key": token}, timeout=30, verify=server.verify)
     base = f"/braincube/plant-a/braincube/mb/{mb}"
 
     def post(path: str, body: dict) -> int:

@@ -23,12 +23,14 @@ braincube_app = typer.Typer(help="Manage braincubes.", no_args_is_help=True)
 memory_base_app = typer.Typer(help="Manage memory bases.", no_args_is_help=True)
 brainstem_app = typer.Typer(help="BrainSTEM administration: device logins, administrators.", no_args_is_help=True)
 oauth_app = typer.Typer(help="Manage the OAuth2 applications of the Braincube SSO.", no_args_is_help=True)
+tls_app = typer.Typer(help="TLS: a local certificate authority and server certificates.", no_args_is_help=True)
 app.add_typer(account_app, name="account")
 app.add_typer(token_app, name="token")
 app.add_typer(braincube_app, name="braincube")
 app.add_typer(memory_base_app, name="memory-base")
 app.add_typer(brainstem_app, name="brainstem")
 app.add_typer(oauth_app, name="oauth-app")
+app.add_typer(tls_app, name="tls")
 
 DataDir = Annotated[
     Path | None,
@@ -68,16 +70,58 @@ def serve(
     host: Annotated[str | None, typer.Option(envvar="BRAINDOCK_HOST", help="Interface to bind.")] = None,
     port: Annotated[int | None, typer.Option(envvar="BRAINDOCK_PORT", help="TCP port.")] = None,
     log_level: Annotated[str, typer.Option(help="uvicorn log level.")] = "info",
+    tls_cert: Annotated[
+        Path | None, typer.Option("--tls-cert", help="PEM certificate chain: serve HTTPS (env BRAINDOCK_TLS_CERT).")
+    ] = None,
+    tls_key: Annotated[
+        Path | None, typer.Option("--tls-key", help="PEM private key of --tls-cert (env BRAINDOCK_TLS_KEY).")
+    ] = None,
 ) -> None:
-    """Run the server (all protocols on one port; OpenAPI docs at /docs)."""
+    """Run the server (all protocols on one port; OpenAPI docs at /docs); HTTPS with --tls-cert/--tls-key."""
     import uvicorn
 
     from braindock.server.app import create_app
+    from braindock.tls import TlsError, check_server_files
 
-    settings = _settings(data_dir, host, port)
+    settings = Settings.load(data_dir or _global["data_dir"], host, port, tls_cert, tls_key)
+    try:
+        tls = check_server_files(settings.tls_cert, settings.tls_key)
+    except TlsError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from None
     settings.ensure_dirs()
-    _note(f"braindock serving {settings.data_dir} on http://{settings.host}:{settings.port}")
-    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level=log_level)
+    scheme = "https" if tls else "http"
+    _note(f"braindock serving {settings.data_dir} on {scheme}://{settings.host}:{settings.port}")
+    ssl_options = {"ssl_certfile": str(tls[0]), "ssl_keyfile": str(tls[1])} if tls else {}
+    uvicorn.run(create_app(settings), host=settings.host, port=settings.port, log_level=log_level, **ssl_options)
+
+
+@tls_app.command("init")
+def tls_init(
+    host: Annotated[list[str], typer.Option("--host", help="Host name or IP address of the server (repeatable).")],
+    out_dir: Annotated[
+        Path | None, typer.Option("--out-dir", help="Output directory (default: <data-dir>/tls).", show_default=False)
+    ] = None,
+    data_dir: DataDir = None,
+) -> None:
+    """Create a local CA (reused when present) and a server certificate for the --host names; prints the CA path.
+
+    Writes ca.pem, ca-key.pem, server.pem (certificate + CA) and server-key.pem (keys mode 0600). Clients trust
+    the CA printed on stdout, e.g. REQUESTS_CA_BUNDLE=<ca.pem>; how to serve and trust it goes to stderr.
+    """
+    from braindock.tls import TlsError, init_tls
+
+    directory = (out_dir or _settings(data_dir).data_dir / "tls").resolve()
+    try:
+        files = init_tls(directory, host)
+    except TlsError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from None
+    _note(f"{'created' if files.ca_created else 'reused'} the CA {files.ca_cert} (key {files.ca_key})")
+    _note(f"server certificate {files.cert} (key {files.key}) for {', '.join(host)}")
+    _note(f"serve:  braindock serve --tls-cert {files.cert} --tls-key {files.key}")
+    _note(f"trust:  REQUESTS_CA_BUNDLE={files.ca_cert} (requests), SSL_CERT_FILE={files.ca_cert} (ssl), or verify=")
+    typer.echo(str(files.ca_cert))
 
 
 @account_app.command("create")

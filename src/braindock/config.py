@@ -33,6 +33,12 @@ Braincube host routing (environment only; ``braindock.server.braincube.host_rout
 ``BRAINDOCK_BRAINCUBE_HOST_SUFFIX=data.example.net``, clients configured with
 ``braincube_base_url="https://{braincube-name}.data.example.net"`` reach braincube ``plant-a`` at
 ``plant-a.data.example.net``. Unset (the default): braincubes are told apart by path only.
+With ``BRAINDOCK_BRAINCUBE_DOMAIN=mybraincube.com``, the host names of the documented client configuration
+``{"api_key": ..., "domain": "mybraincube.com"}`` are routed on one port: ``api.mybraincube.com`` serves the
+Braincube API, ``mybraincube.com`` the SSO (``braincube.md`` 1.3).
+
+TLS (``braindock.tls``): ``BRAINDOCK_TLS_CERT`` and ``BRAINDOCK_TLS_KEY`` (flags ``serve --tls-cert`` /
+``--tls-key``) name a PEM certificate chain and its key; the server then speaks HTTPS only.
 """
 
 from __future__ import annotations
@@ -97,6 +103,10 @@ class Settings:
         oauth2_code_ttl_s: lifetime of its authorization codes, seconds (RFC 6749 4.1.2 recommends at most 600).
         brainstem_max_file_bytes: largest file accepted by a BrainSTEM file field (``setup.image``, ...), bytes;
             larger uploads answer 413 (``protocol.attachment`` is further capped at its documented 15 MiB).
+        braincube_domain: the ``domain`` of the clients' configuration: ``api.<domain>`` is the Braincube
+            API, ``<domain>`` the SSO (``None``: every host serves everything).
+        tls_cert: PEM certificate chain served over HTTPS (``None``: plain HTTP).
+        tls_key: PEM private key of ``tls_cert``.
     """
 
     data_dir: Path
@@ -113,10 +123,22 @@ class Settings:
     oauth2_refresh_token_ttl_s: int = DEFAULT_OAUTH2_REFRESH_TOKEN_TTL_S
     oauth2_code_ttl_s: int = DEFAULT_OAUTH2_CODE_TTL_S
     brainstem_max_file_bytes: int = DEFAULT_BRAINSTEM_MAX_FILE_BYTES
+    braincube_domain: str | None = None
+    tls_cert: Path | None = None
+    tls_key: Path | None = None
 
     @classmethod
-    def load(cls, data_dir: str | Path | None = None, host: str | None = None, port: int | None = None) -> Settings:
+    def load(
+        cls,
+        data_dir: str | Path | None = None,
+        host: str | None = None,
+        port: int | None = None,
+        tls_cert: str | Path | None = None,
+        tls_key: str | Path | None = None,
+    ) -> Settings:
         """Resolve settings from explicit values, then the environment, then defaults."""
+        cert = tls_cert or os.environ.get("BRAINDOCK_TLS_CERT") or None
+        key = tls_key or os.environ.get("BRAINDOCK_TLS_KEY") or None
         resolved_dir = data_dir or os.environ.get("BRAINDOCK_DATA_DIR") or DEFAULT_DATA_DIR
         resolved_host = host or os.environ.get("BRAINDOCK_HOST") or DEFAULT_HOST
         resolved_port = port or int(os.environ.get("BRAINDOCK_PORT") or DEFAULT_PORT)
@@ -143,6 +165,9 @@ class Settings:
             brainstem_max_file_bytes=int(
                 _env_number("BRAINDOCK_BRAINSTEM_MAX_FILE_BYTES", DEFAULT_BRAINSTEM_MAX_FILE_BYTES)
             ),
+            braincube_domain=(os.environ.get("BRAINDOCK_BRAINCUBE_DOMAIN") or "").strip().strip(".").lower() or None,
+            tls_cert=Path(cert) if cert else None,
+            tls_key=Path(key) if key else None,
         )
 
     @property

@@ -17,6 +17,14 @@ the official BrainSTEM clients: ``brainstem_pythons`` builds/reuses
 ``BrainstemRunner``s that run case lists through ``scripts/brainstem_runner.py`` in those
 interpreters against the session's live ``server`` (fresh empty ``HOME`` per run, so 2.0.0's
 ``~/.config/brainstem/token`` cache starts empty; no ``BRAINSTEM*`` variables of the machine).
+
+Braincube connector versions and TLS: ``connector_pythons`` / ``ensure_connector_venv`` build
+``.compat-venvs/braincube-connector-<v>`` for 2.1.0, 2.5.1 and 2.8.0 (plus pandas for 2.1.0's documented
+``pd.DataFrame(data)``, numpy<2 for 2.5.1's ``pandas<2``). ``tls_server`` is an HTTPS braindock (certificate from
+``braindock tls init``, ``BRAINDOCK_BRAINCUBE_DOMAIN=mybraincube.com``); ``tls_plant`` / ``tls_lab`` are the plant
+and lab on it. ``default_address_env(server)`` is the environment of a client process that reaches that server at
+``https://mybraincube.com/``, ``https://api.mybraincube.com/`` and ``https://www.brainstem.org/`` (in-process
+resolver shim ``scripts/hosts_shim/sitecustomize.py`` + ``REQUESTS_CA_BUNDLE``).
 """
 
 from __future__ import annotations
@@ -36,7 +44,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import Plant
+from tests.conftest import Plant, RunningServer, seed_plant, start_server
 
 CONNECTOR_VERSION = "2.8.0"
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -178,10 +186,18 @@ def run_runner(
 
 
 class OfficialClient:
-    """Runs case lists with the official client, one subprocess per call."""
+    """Runs case lists with the official client, one subprocess per call.
 
-    def __init__(self, python: Path, workdir: Path) -> None:
+    ``env`` is added to every run's environment (e.g. :func:`default_address_env` for a client that can only
+    reach ``https://<domain>``); ``version`` is the installed ``braincube-connector`` version.
+    """
+
+    def __init__(
+        self, python: Path, workdir: Path, env: dict[str, str] | None = None, version: str = CONNECTOR_VERSION
+    ) -> None:
         self.python = python
+        self.version = version
+        self.env = dict(env or {})
         self.workdir = workdir
         self.home = workdir / "home"
         self.home.mkdir(parents=True, exist_ok=True)
@@ -197,7 +213,7 @@ class OfficialClient:
     ) -> dict[str, Any]:
         """Run ``cases`` in one fresh process (working directory ``cwd``, home ``home``, extra environment ``env``)."""
         cwd, home = cwd or self.default_cwd, home or self.home
-        return run_runner(self.python, "braincube_connector", cases, cwd, home, env)
+        return run_runner(self.python, "braincube_connector", cases, cwd, home, {**self.env, **(env or {})})
 
 
 def _load_runner():
@@ -293,12 +309,16 @@ class Lab:
 
 
 @pytest.fixture(scope="session")
-def lab(plant: Plant, tmp_path_factory: pytest.TempPathFactory) -> Lab:
+def lab(server: RunningServer, tmp_path_factory: pytest.TempPathFactory) -> Lab:
     """``compat-lab`` with five memory bases (bcIds ascending); the first has tags on its variables.
 
     It belongs to a separate account so that alice's access list stays as other suites expect.
     """
-    server = plant.server
+    return make_lab(server, tmp_path_factory)
+
+
+def make_lab(server: RunningServer, tmp_path_factory: pytest.TempPathFactory) -> Lab:
+    """Create the ``lab`` fixture's content on ``server``."""
     csv_path = tmp_path_factory.mktemp("compat-lab") / "lab.csv"
     csv_path.write_text(LAB_CSV)
     server.cli("account", "create", "compat-lab@example.com", "--password", "compat-lab-password")
@@ -326,6 +346,102 @@ def lab(plant: Plant, tmp_path_factory: pytest.TempPathFactory) -> Lab:
             int(server.cli("memory-base", "import", "compat-lab", str(csv_path), "--name", f"Lab {number}"))
         )
     return Lab("compat-lab", token, memory_bases, tagged)
+
+
+# -- Braincube connector versions, TLS and the default addresses ------------------------------------
+
+#: The versions the seeds document (000: 2.1.0, 001: 2.5.1) and the latest (2.8.0).
+CONNECTOR_VERSIONS = ("2.1.0", "2.5.1", "2.8.0")
+#: 2.1.0 does not depend on pandas, but its docs convert results with ``pd.DataFrame(data)``; 2.5.1 pins
+#: ``pandas<2``, whose wheels need ``numpy<2`` (pip installs numpy 2 otherwise, and pandas fails to import).
+CONNECTOR_EXTRAS = {"2.1.0": ("pandas>=1.5,<3",), "2.5.1": ("numpy<2",)}
+#: The ``domain`` of the documented configuration ``{"api_key": ..., "domain": "mybraincube.com"}``.
+BRAINCUBE_DOMAIN = "mybraincube.com"
+#: Host names the TLS server's certificate is made for (``braindock tls init --host ...``).
+TLS_HOSTS = ("127.0.0.1", "localhost", BRAINCUBE_DOMAIN, f"api.{BRAINCUBE_DOMAIN}", "www.brainstem.org")
+HOSTS_SHIM = SCRIPTS / "hosts_shim"
+
+
+def ensure_connector_venv(version: str) -> Path:
+    """Interpreter of ``.compat-venvs/braincube-connector-<version>`` (:func:`ensure_venv`), plus
+    :data:`CONNECTOR_EXTRAS` of that version."""
+    python = ensure_venv("braincube-connector", version, "braincube_connector")
+    extras = CONNECTOR_EXTRAS.get(version, ())
+    if extras:
+        probe = subprocess.run([str(python), "-c", "import pandas"], capture_output=True, text=True, timeout=300)
+        if probe.returncode != 0:
+            _run_checked(
+                [str(python), "-m", "pip", "install", "--disable-pip-version-check", "--no-input", "--quiet", *extras]
+            )
+    return python
+
+
+@pytest.fixture(scope="session")
+def connector_pythons() -> dict[str, Path]:
+    """Interpreters of every version in :data:`CONNECTOR_VERSIONS` (built on first use)."""
+    return {version: ensure_connector_venv(version) for version in CONNECTOR_VERSIONS}
+
+
+def tls_init(data_dir: Path, hosts: tuple[str, ...] = TLS_HOSTS) -> tuple[Path, Path, Path]:
+    """``braindock --data-dir DATA_DIR tls init --host ...``: ``(server.pem, server-key.pem, ca.pem)``."""
+    result = subprocess.run(
+        [sys.executable, "-m", "braindock.cli", "--data-dir", str(data_dir), "tls", "init"]
+        + [arg for host in hosts for arg in ("--host", host)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    if result.returncode != 0:
+        raise AssertionError(f"braindock tls init failed ({result.returncode}): {result.stderr}")
+    ca = Path(result.stdout.strip())
+    return ca.parent / "server.pem", ca.parent / "server-key.pem", ca
+
+
+def https_port(server: RunningServer) -> int:
+    return int(server.url.rsplit(":", 1)[1])
+
+
+def default_address_env(server: RunningServer, names: tuple[str, ...] = TLS_HOSTS[2:]) -> dict[str, str]:
+    """Environment of a client process that reaches ``server`` at ``https://<name>/`` for each of ``names``.
+
+    ``scripts/hosts_shim/sitecustomize.py`` (on ``PYTHONPATH``) resolves those names to 127.0.0.1, port 443 to the
+    server's random port, in that process only; ``REQUESTS_CA_BUNDLE`` trusts braindock's CA.
+    """
+    table = {name: ["127.0.0.1", https_port(server)] for name in names}
+    no_proxy = ",".join((LOOPBACK, *names))
+    return {
+        "PYTHONPATH": str(HOSTS_SHIM),
+        "BRAINDOCK_TEST_HOSTS": json.dumps(table),
+        "REQUESTS_CA_BUNDLE": str(server.ca_file),
+        "NO_PROXY": no_proxy,
+        "no_proxy": no_proxy,
+    }
+
+
+@pytest.fixture(scope="session")
+def tls_server(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+    """An HTTPS braindock server (``braindock tls init`` certificate for :data:`TLS_HOSTS`) with
+    ``BRAINDOCK_BRAINCUBE_DOMAIN=mybraincube.com``."""
+    data_dir = tmp_path_factory.mktemp("braindock-tls") / "data"
+    tls = tls_init(data_dir)
+    running = start_server(data_dir, env={"BRAINDOCK_BRAINCUBE_DOMAIN": BRAINCUBE_DOMAIN}, tls=tls)
+    yield running
+    running.stop()
+
+
+@pytest.fixture(scope="session")
+def tls_plant(tls_server: RunningServer, tmp_path_factory: pytest.TempPathFactory) -> Plant:
+    """The plant (``tests.conftest.seed_plant``) on :func:`tls_server`; ``config`` is the documented
+    ``{"domain": "mybraincube.com", "oauth2_token": <alice's PAT>}`` of clients without base URLs (2.1.0)."""
+    plant = seed_plant(tls_server, tmp_path_factory)
+    plant.config = {"domain": BRAINCUBE_DOMAIN, "oauth2_token": plant.token}
+    return plant
+
+
+@pytest.fixture(scope="session")
+def tls_lab(tls_server: RunningServer, tmp_path_factory: pytest.TempPathFactory) -> Lab:
+    """The ``lab`` on :func:`tls_server`."""
+    return make_lab(tls_server, tmp_path_factory)
 
 
 # -- BrainSTEM: the official ``brainstem-python-api-tools`` 0.2.0 and 2.0.0 -------------------------

@@ -58,8 +58,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # NeuroSpeed's Socket.IO servers answer at the host root (/hia/, /target_is_*/; neurospeed.md 1.3, 6.1).
     app.state.neurospeed = neurospeed.NeuroSpeed(app)
     app.add_middleware(neurospeed.SocketMount, hub=app.state.neurospeed.hub)
-    # Braincubes by host name, {braincube-name}.<suffix> (braincube.md 1.5); a pass-through when not configured.
-    app.add_middleware(BraincubeHostRouting, suffix=settings.braincube_host_suffix)
+    # Braincubes by host name, {braincube-name}.<suffix> (braincube.md 1.5), and <domain> (SSO) / api.<domain>
+    # (API) of the clients' `domain` setting (1.3); a pass-through when neither is configured.
+    app.add_middleware(BraincubeHostRouting, suffix=settings.braincube_host_suffix, domain=settings.braincube_domain)
     # Outermost: failed password logins of every protocol are counted and limited in one place.
     limits = LoginLimits(settings.login_failures_per_account, settings.login_failures_per_ip, settings.login_window_s)
     app.add_middleware(LoginLimitMiddleware, limits=limits)

@@ -10,8 +10,12 @@ Cases run in order, in one process, so library state (the client singleton, para
 script. Every case yields ``{"ok": value, "warnings": [...]}`` or
 ``{"error": {"type", "mro", "status", "message"}, "warnings": [...]}``.
 
-The script uses only the public API that the official ``braincube_connector`` 2.8.0 documents
-(``client``, ``braincube``, ``parameters`` and the entity methods). The test suite also imports it
+The script uses only the public API that the official ``braincube_connector`` documents (``client``,
+``braincube``, ``parameters`` and the entity methods), in 2.8.0, 2.5.1 and 2.1.0. Where 2.1.0 lacks a call:
+``connect`` with a ``config_dict`` writes it to a one-line JSON file and passes that (2.1.0 reads files only,
+first line); an entity's ``name`` comes from its metadata under the class's ``name_key`` and its ``uuid`` is
+``None`` (2.1.0 has no ``get_name``/``get_uuid``); ``braincube_name`` is ``None``; ``request_ws`` is called
+without ``response_as_json`` unless a case asks for the raw response. The test suite also imports it
 in-process and passes ``braindock.clients.braincube`` instead, so both clients run the very same
 calls. Results are plain JSON: datetimes become ISO strings, NaN/NaT become ``None``, and each
 data column also reports the Python type names of its cells so int/float/str/None stay visible.
@@ -22,6 +26,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import importlib
+import inspect
 import json
 import math
 import os
@@ -92,14 +97,15 @@ def columns(result: Any) -> dict[str, Any]:
 
 
 def entity(obj: Any, uuid: bool = True) -> dict[str, Any]:
+    legacy = not hasattr(obj, "get_name")  # braincube_connector 2.1.0
     out = {
         "class": type(obj).__name__,
         "bcid": obj.get_bcid(),
-        "name": obj.get_name(),
+        "name": obj.get_metadata()[type(obj).name_key] if legacy else obj.get_name(),
         "metadata": plain(obj.get_metadata()),
     }
     if uuid:
-        out["uuid"] = obj.get_uuid()
+        out["uuid"] = None if legacy else obj.get_uuid()
     return out
 
 
@@ -135,6 +141,11 @@ def op_connect(lib, config_dict=None, config_file=None):
         kwargs["config_dict"] = config_dict
     if config_file is not None:
         kwargs["config_file"] = config_file
+    if config_dict is not None and "config_dict" not in inspect.signature(lib.client.get_instance).parameters:
+        path = os.path.abspath("connect-config.json")  # 2.1.0: configuration from a file only, first line
+        with open(path, "w", encoding="utf-8") as handle:
+            handle.write(json.dumps(config_dict) + "\n")
+        kwargs = {"config_file": path}
     instance = lib.client.get_instance(**kwargs)
     return {"braincubes": sorted(instance.get_braincube_infos())}
 
@@ -155,7 +166,8 @@ def op_braincube_list(lib):
 
 def op_braincube(lib, name):
     bc = lib.braincube.get_braincube(name)
-    return {**entity(bc), "braincube_name": bc.get_braincube_name()}
+    braincube_name = bc.get_braincube_name() if hasattr(bc, "get_braincube_name") else None  # 2.5+
+    return {**entity(bc), "braincube_name": braincube_name}
 
 
 def op_memory_base_list(lib, bc, **kwargs):
@@ -261,7 +273,9 @@ def op_get_data(lib, bc, mb, var_ids, as_dataframe=False, **kwargs):
 
 
 def op_request_ws(lib, path, response_as_json=True, **kwargs):
-    result = lib.client.request_ws(path, response_as_json=response_as_json, **kwargs)
+    if not response_as_json:  # 2.5+
+        kwargs["response_as_json"] = False
+    result = lib.client.request_ws(path, **kwargs)
     if response_as_json:
         return plain(result)
     return {"status_code": result.status_code, "json": plain(result.json())}

@@ -4,7 +4,8 @@
 * ``GET /sso-server/ws/oauth2/session``: exchanges ``Authorization: Bearer <token>`` for a
   session token sent back later in ``IPLSSOTOKEN`` (2.1). The bearer is an access token of braindock's
   OAuth2 server (``oauth2.py``, ``identity/oauth2/``) or a personal access token.
-* ``GET /sso-server/rest/session/openWithToken``: the same exchange at the pre-2.5 path.
+* ``GET /sso-server/rest/session/openWithToken``: the same exchange at the pre-2.5 path; clients before 2.2
+  (2.1.0) also read the caller's access list from its answer, as they never call ``user/me`` (2.1).
 """
 
 from __future__ import annotations
@@ -91,5 +92,24 @@ def oauth2_session(request: Request) -> dict[str, Any]:
 
 @router.get("/rest/session/openWithToken", summary="Pre-2.5 client path of the OAuth2 exchange")
 def open_with_token(request: Request) -> dict[str, Any]:
-    """``GET /sso-server/rest/session/openWithToken``: pre-2.5 path of :func:`oauth2_session` (same answer, errors)."""
-    return _exchange(request)
+    """``GET /sso-server/rest/session/openWithToken``: pre-2.5 path of :func:`oauth2_session`.
+
+    ``braincube_connector`` 2.1.0 logs in with this call alone: it takes the session token from ``token`` and
+    its braincubes from ``accessList[*].product`` (``braincube.md`` 2.1, "2.1.0 ... read from its wheel").
+
+    Returns:
+        ``{"token", "expiresIn", "email", "userEmail", "accessList": [...]}``; ``accessList`` as in ``user/me``.
+
+    Raises:
+        Unauthorized: no bearer, or not a valid personal access token (401).
+        Forbidden: the token has neither ``BRAINCUBE`` nor ``SSO_READ`` (403).
+    """
+    answer = _exchange(request)
+    services = request.app.state.services
+    with services.database.session() as session:
+        caller = services.verifier.verify(session, answer["token"], ("session",))
+        if caller is None:  # the session was revoked between the two statements
+            raise Unauthorized("the new session was revoked")
+        cubes = accessible_braincubes(session, caller.account_id)
+        access_list = [access_element(cube) for cube in cubes]
+    return {**answer, "email": caller.email, "userEmail": caller.email, "accessList": access_list}
