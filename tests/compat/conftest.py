@@ -90,20 +90,23 @@ def _run_checked(command: list[str]) -> None:
         raise RuntimeError(f"{' '.join(command)} failed ({result.returncode}):\n{result.stdout}\n{result.stderr}")
 
 
-def ensure_venv(distribution: str, version: str, module: str) -> Path:
+def ensure_venv(distribution: str, version: str, module: str, extras: tuple[str, ...] = ()) -> Path:
     """Interpreter of ``<repo>/.compat-venvs/<distribution>-<version>`` holding ``distribution==version``.
 
-    Reused when its python imports ``module`` at exactly that version; rebuilt otherwise
-    (``python -m venv`` with ``sys.executable``, then ``pip install``).
+    ``extras`` are requirements installed in the same ``pip install`` (packages the client imports without
+    declaring them, or pins without which it does not import). The venv is reused when its python imports
+    ``module`` at exactly that version and it was built with the same ``extras`` (recorded in
+    ``<venv>/braindock-extras.json``); rebuilt otherwise (``python -m venv`` with ``sys.executable``, then
+    ``pip install``). Built under a file lock, so parallel test workers (pytest-xdist) build each venv once.
     """
     venv = REPO_ROOT / ".compat-venvs" / f"{distribution}-{version}"
     with _venv_lock(venv):
-        return _ensure_venv_locked(venv, distribution, version, module)
+        return _ensure_venv_locked(venv, distribution, version, module, tuple(extras))
 
 
 @contextmanager
 def _venv_lock(venv: Path) -> Iterator[None]:
-    """Hold an exclusive lock on ``<venv>.lock``: parallel test workers (pytest-xdist) build each venv once."""
+    """Hold an exclusive lock on ``<venv>.lock`` while the venv is checked or built."""
     venv.parent.mkdir(parents=True, exist_ok=True)
     with open(venv.parent / f"{venv.name}.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
@@ -113,9 +116,11 @@ def _venv_lock(venv: Path) -> Iterator[None]:
             fcntl.flock(lock, fcntl.LOCK_UN)
 
 
-def _ensure_venv_locked(venv: Path, distribution: str, version: str, module: str) -> Path:
+def _ensure_venv_locked(venv: Path, distribution: str, version: str, module: str, extras: tuple[str, ...]) -> Path:
     python = _venv_python(venv)
-    if _venv_is_usable(python, distribution, module, version):
+    marker = venv / "braindock-extras.json"
+    built_with = json.loads(marker.read_text()) if marker.exists() else None
+    if built_with == list(extras) and _venv_is_usable(python, distribution, module, version):
         return python
     shutil.rmtree(venv, ignore_errors=True)
     venv.parent.mkdir(parents=True, exist_ok=True)
@@ -131,6 +136,7 @@ def _ensure_venv_locked(venv: Path, distribution: str, version: str, module: str
                 "--no-input",
                 "--quiet",
                 f"{distribution}=={version}",
+                *extras,
             ]
         )
     except BaseException:
@@ -138,6 +144,7 @@ def _ensure_venv_locked(venv: Path, distribution: str, version: str, module: str
         raise
     if not _venv_is_usable(python, distribution, module, version):
         raise RuntimeError(f"{venv} does not import {module} {version}")
+    marker.write_text(json.dumps(list(extras)))
     return python
 
 
@@ -363,17 +370,9 @@ HOSTS_SHIM = SCRIPTS / "hosts_shim"
 
 
 def ensure_connector_venv(version: str) -> Path:
-    """Interpreter of ``.compat-venvs/braincube-connector-<version>`` (:func:`ensure_venv`), plus
+    """Interpreter of ``.compat-venvs/braincube-connector-<version>`` (:func:`ensure_venv`) with
     :data:`CONNECTOR_EXTRAS` of that version."""
-    python = ensure_venv("braincube-connector", version, "braincube_connector")
-    extras = CONNECTOR_EXTRAS.get(version, ())
-    if extras:
-        probe = subprocess.run([str(python), "-c", "import pandas"], capture_output=True, text=True, timeout=300)
-        if probe.returncode != 0:
-            _run_checked(
-                [str(python), "-m", "pip", "install", "--disable-pip-version-check", "--no-input", "--quiet", *extras]
-            )
-    return python
+    return ensure_venv("braincube-connector", version, "braincube_connector", CONNECTOR_EXTRAS.get(version, ()))
 
 
 @pytest.fixture(scope="session")
@@ -538,29 +537,7 @@ NEUROSPEED_RUNNER = SCRIPTS / "neurospeed_runner.py"
 def ensure_neurospeed_venv() -> Path:
     """Interpreter of ``.compat-venvs/neurospeed-2.3.5`` (:func:`ensure_venv`) with :data:`NEUROSPEED_EXTRAS`
     installed as well, so that ``neurospeed.macros.macros`` imports."""
-    python = ensure_venv("neurospeed", NEUROSPEED_VERSION, "neurospeed")
-    with _venv_lock(python.parents[1]):
-        _install_neurospeed_extras(python)
-    return python
-
-
-def _install_neurospeed_extras(python: Path) -> None:
-    probe = subprocess.run(
-        [str(python), "-c", "import neurospeed.macros.macros"], capture_output=True, text=True, timeout=300
-    )
-    if probe.returncode != 0:
-        _run_checked(
-            [
-                str(python),
-                "-m",
-                "pip",
-                "install",
-                "--disable-pip-version-check",
-                "--no-input",
-                "--quiet",
-                *NEUROSPEED_EXTRAS,
-            ]
-        )
+    return ensure_venv("neurospeed", NEUROSPEED_VERSION, "neurospeed", NEUROSPEED_EXTRAS)
 
 
 @pytest.fixture(scope="session")

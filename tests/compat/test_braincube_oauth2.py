@@ -25,9 +25,7 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 import subprocess
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -52,39 +50,14 @@ REDIRECT = "https://localhost:5000/token"
 CUBE = "oauth2-plant"
 CSV = "timestamp,temperature\n2024-01-01 00:00:00,20.5\n2024-01-01 00:01:00,21.25\n2024-01-01 00:02:00,19.0\n"
 #: 2.5.1 pins ``pandas<2``, whose wheels need ``numpy<2``; the runner converts 2.1.0's results with pandas too.
-CONNECTOR_EXTRAS = {"2.1.0": ("pandas>=1.5,<3",), "2.5.1": ("numpy<2",)}
 
 
 def ensure_token_getter_python() -> Path:
-    """Interpreter of ``.compat-venvs/braincube-token-getter-0.0.2`` (the cache of :func:`compat.ensure_venv`),
-    installed together with :data:`TOKEN_GETTER_EXTRAS` (``ensure_venv`` alone cannot: the package does not
-    import until those are pinned)."""
-    venv = compat.REPO_ROOT / ".compat-venvs" / f"{TOKEN_GETTER}-{TOKEN_GETTER_VERSION}"
-    python = compat._venv_python(venv)
-    if compat._venv_is_usable(python, TOKEN_GETTER, "braincube_token_getter.script", TOKEN_GETTER_VERSION):
-        return python
-    shutil.rmtree(venv, ignore_errors=True)
-    venv.parent.mkdir(parents=True, exist_ok=True)
-    compat._run_checked([sys.executable, "-m", "venv", str(venv)])
-    compat._run_checked(
-        [str(python), "-m", "pip", "install", "--disable-pip-version-check", "--no-input", "--quiet"]
-        + [f"{TOKEN_GETTER}=={TOKEN_GETTER_VERSION}", *TOKEN_GETTER_EXTRAS]
+    """Interpreter of ``.compat-venvs/braincube-token-getter-0.0.2`` (:func:`compat.ensure_venv`), installed
+    together with :data:`TOKEN_GETTER_EXTRAS` (the package does not import until those are pinned)."""
+    return compat.ensure_venv(
+        TOKEN_GETTER, TOKEN_GETTER_VERSION, "braincube_token_getter.script", tuple(TOKEN_GETTER_EXTRAS)
     )
-    if not compat._venv_is_usable(python, TOKEN_GETTER, "braincube_token_getter.script", TOKEN_GETTER_VERSION):
-        raise RuntimeError(f"{venv} does not import braincube_token_getter {TOKEN_GETTER_VERSION}")
-    return python
-
-
-def ensure_connector_python(version: str) -> Path:
-    """Interpreter of ``.compat-venvs/braincube-connector-<version>`` with pandas importable."""
-    python = compat.ensure_venv("braincube-connector", version, "braincube_connector")
-    extras = CONNECTOR_EXTRAS.get(version, ())
-    probe = subprocess.run([str(python), "-c", "import pandas"], capture_output=True, text=True, timeout=300)
-    if extras and probe.returncode != 0:
-        compat._run_checked(
-            [str(python), "-m", "pip", "install", "--disable-pip-version-check", "--no-input", "--quiet", *extras]
-        )
-    return python
 
 
 @pytest.fixture(scope="module")
@@ -218,14 +191,7 @@ def connector_cases(config_file: Path, mb: int) -> list[dict[str, Any]]:
 
 
 VERSIONS = [
-    pytest.param(
-        "2.1.0",
-        marks=pytest.mark.xfail(
-            strict=False,
-            reason="2.1.0 only reaches https://{domain} and https://api.{domain}: needs the HTTPS test server and "
-            "host routing (tls_init/default_address_env in tests/compat/conftest.py) and openWithToken's accessList",
-        ),
-    ),
+    "2.1.0",
     "2.5.1",
     "2.8.0",
 ]
@@ -236,7 +202,7 @@ def test_token_getter_token_works_as_oauth2_token(
     version: str, token_getter: Path, request: pytest.FixtureRequest, tmp_path: Path
 ) -> None:
     site: Site = request.getfixturevalue("tls_site" if version == "2.1.0" else "http_site")
-    connector = ensure_connector_python(version)
+    connector = compat.ensure_connector_venv(version)
     config = obtain_token(token_getter, site, tmp_path)
 
     # The connector reads the token getter's config.json; a self-hosted plain-HTTP server also needs the
