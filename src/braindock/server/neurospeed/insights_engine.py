@@ -175,6 +175,11 @@ class InsightEngine:
             del self.windows[key]
         self._pool.submit(self._flush)
 
+    def warm_up(self) -> None:
+        """Import neurokit2 and run every function once on synthetic windows, in the worker thread, so that the
+        first real window is not delayed by imports and JIT compilation (about a second)."""
+        self._pool.submit(_warm_up)
+
     # -- worker thread -----------------------------------------------------------------------------------
 
     def _run(self, window: StreamWindow, data: np.ndarray, times: np.ndarray) -> None:
@@ -244,6 +249,18 @@ class InsightEngine:
         """At shutdown: finish the queued work, write the minutes, stop the worker."""
         await self.drain()
         self._pool.shutdown(wait=True)
+
+
+def _warm_up() -> None:
+    rng = np.random.default_rng(0)
+    t = np.arange(0, 20, 0.01)
+    pulse = np.sin(2 * np.pi * 1.2 * t) ** 8 + 0.01 * rng.standard_normal(len(t))
+    try:
+        fn.compute("ppg", pulse[:, None], 100.0)
+        fn.compute("eda", (1 + 0.1 * np.sin(0.2 * t))[:, None], 100.0)
+        fn.compute("eeg", rng.standard_normal((800, 2)), 100.0)
+    except Exception:  # noqa: BLE001
+        log.debug("insight warm-up failed", exc_info=True)
 
 
 def _least(dialect: str, a: Any, b: Any) -> Any:

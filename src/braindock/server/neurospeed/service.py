@@ -57,6 +57,7 @@ class NeuroSpeed:
         key = load_signing_key(settings.data_dir)
         self._tokens = TokenService(key)
         self.hub.close_stale_connections()
+        self.insights.warm_up()
         database = lambda: self._app.state.services.database  # noqa: E731
         recorders = Recorders(database, settings.data_dir)
         recorders.start()
