@@ -20,7 +20,17 @@ import pytest
 from scipy.signal import welch
 
 from braindock.server.neurospeed import insight_functions as fn
-from tests.neurospeed.conftest import Customer, User, barrier, new_customer, open_hia, open_user_room
+from tests.neurospeed.conftest import (
+    Customer,
+    User,
+    barrier,
+    create_recorder,
+    get_recorder,
+    new_customer,
+    open_hia,
+    open_user_room,
+    put_status,
+)
 
 heartpy = pytest.importorskip("heartpy", reason="the PPG recording ships in heartpy (the 'demo' extra)")
 demo = pytest.importorskip("braindock.demo_neurospeed")
@@ -403,3 +413,60 @@ def test_access_flags_from_the_cli(server) -> None:  # type: ignore[no-untyped-d
     post(initech, dave.access, "daily_stress", body)
     bad = server.cli_result("neurospeed", "access", initech.email, "--insights", "maybe")
     assert bad.returncode != 0 and "--insights must be on or off" in bad.stderr
+
+
+def test_sleep_staging_with_yasa_on_a_recorded_eeg(acme: Customer) -> None:
+    """A 6-minute single-channel EEG recording (synthetic: brown noise plus a 10 Hz alpha rhythm) is staged by
+    YASA; a 2-minute one in the same week is listed as too short."""
+    pytest.importorskip("yasa")
+    erin = acme.create_user()
+    fs = 100.0
+    rng = np.random.default_rng(7)
+    for minutes, t0 in ((6, datetime(2025, 3, 3, 1, 0, tzinfo=UTC)), (2, datetime(2025, 3, 4, 1, 0, tzinfo=UTC))):
+        recorder = create_recorder(acme, erin, f"night-{minutes}")
+        n = int(minutes * 60 * fs)
+        noise = np.cumsum(rng.standard_normal(n)) * 0.5
+        signal = (
+            noise - np.convolve(noise, np.ones(200) / 200, "same") + 20 * np.sin(2 * np.pi * 10 * np.arange(n) / fs)
+        )
+        stamps = t0.timestamp() + np.arange(n) / fs
+        sensors = {
+            "EEG_NIGHT": {
+                "device_type": "EEG",
+                "channel_count": 1,
+                "channel_map": ["C4"],
+                "sampling_frequency": fs,
+                "stream_id": "EEG_NIGHT",
+                "stream_state": "enabled",
+            }
+        }
+        hia = open_hia(erin, sensors, hia_id=f"NIGHT{minutes}")
+        try:
+            for first in range(0, n, 1000):
+                rows = [[float(signal[i]), float(stamps[i])] for i in range(first, min(n, first + 1000))]
+                hia.client.emit(
+                    "pipeline",
+                    {
+                        "stream_id": "EEG_NIGHT",
+                        "device_type": "EEG",
+                        "hia_id": "x",
+                        "data": json.dumps({"sample": rows}),
+                        "experiment": {"packet_labels": ["none"], "onetime_labels": ["none"]},
+                    },
+                )
+                barrier(hia)
+        finally:
+            hia.close()
+        assert put_status(acme, recorder["id"], "stopped").status_code == 200
+        assert get_recorder(acme, recorder["id"])["status"] == "stopped"
+    best = post(acme, erin.access, "weekly_best_sleep", {"user_id": None, "daily_date": "2025-03-05"})
+    staged = best["sleep"]
+    assert best["recordings_staged"] == 1 and best["reason"] is None, best["reason"]
+    assert staged["epochs"] == 12 and staged["channel"] == "C4" and staged["minutes"] == pytest.approx(6.0, abs=0.01)
+    assert sum(staged["stages"].values()) == pytest.approx(6.0)
+    assert staged["total_sleep_minutes"] == pytest.approx(6.0 - staged["stages"]["W"])
+    assert 0.0 <= staged["sleep_efficiency"] <= 100.0
+    worst = post(acme, erin.access, "weekly_worst_sleep", {"user_id": None, "daily_date": "2025-03-05"})
+    assert worst["sleep"] == staged  # the only stageable recording of the week
+    elsewhere = post(acme, erin.access, "weekly_best_sleep", {"user_id": None, "daily_date": "2025-03-12"})
+    assert elsewhere["sleep"] is None and "no recording in this week" in elsewhere["reason"]

@@ -5,7 +5,8 @@ A recording qualifies when it holds an EEG stream of at least :data:`MIN_MINUTES
 ``C4, C3, Cz, Fz, Pz, Oz`` present, else the stream's first channel; µV are converted to volts for MNE) with
 YASA's pre-trained LightGBM classifier: Vallat R., Walker M.P., "An open-source, high-performance tool for
 automated sleep staging", *eLife* 10 (2021) e70092, doi:10.7554/eLife.70092. The sampling frequency is
-estimated from the recorded sample timestamps (median spacing).
+estimated from the recorded sample timestamps (median spacing); a rate that is not a whole number of Hz is
+resampled to 100 Hz with MNE (YASA needs whole numbers).
 
 Per recording: ``{"recorder_id", "start", "minutes", "epochs", "stages": {"W", "N1", "N2", "N3", "R"} (minutes),
 "total_sleep_minutes", "sleep_efficiency"}`` (percent of epochs not ``W``).
@@ -27,6 +28,8 @@ log = logging.getLogger("braindock.neurospeed.sleep")
 MIN_MINUTES = 5.0
 PREFERRED = ("C4", "C3", "CZ", "FZ", "PZ", "OZ")
 STAGES = ("W", "N1", "N2", "N3", "R")
+#: YASA 0.8's stage names (``WAKE``, ``REM``) and older ones → :data:`STAGES`.
+NAMES = {"WAKE": "W", "W": "W", "N1": "N1", "N2": "N2", "N3": "N3", "REM": "R", "R": "R"}
 
 
 def yasa_available() -> str | None:
@@ -76,11 +79,13 @@ def stage(values_uv: np.ndarray, sampling_frequency: float, channel: str) -> lis
 
     info = mne.create_info([channel], sampling_frequency, ch_types="eeg", verbose="error")
     raw = mne.io.RawArray(np.asarray(values_uv, dtype=float)[None, :] * 1e-6, info, verbose="error")
+    if sampling_frequency != round(sampling_frequency):  # YASA wants a whole number of Hz
+        raw.resample(100.0, verbose="error")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         staging = yasa.SleepStaging(raw, eeg_name=channel)
         hypnogram = staging.predict()
-    return [str(s) for s in np.asarray(getattr(hypnogram, "hypno", hypnogram))]
+    return [NAMES.get(str(s).upper(), str(s)) for s in np.asarray(getattr(hypnogram, "hypno", hypnogram))]
 
 
 def analyse(data_dir: Path, recorder_id: int, start: float | None) -> tuple[dict[str, Any] | None, str | None]:
@@ -92,6 +97,7 @@ def analyse(data_dir: Path, recorder_id: int, start: float | None) -> tuple[dict
     if len(stamps) < 2:
         return None, "too few EEG samples"
     fs = float(1.0 / np.median(np.diff(stamps)))
+    fs = float(round(fs)) if abs(fs - round(fs)) < 1e-3 else fs  # float jitter of the timestamps
     minutes = len(values) / fs / 60.0
     if minutes < MIN_MINUTES:
         return None, f"EEG recording of {minutes:.1f} min, shorter than the {MIN_MINUTES:g} min YASA needs"
