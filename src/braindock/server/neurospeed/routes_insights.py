@@ -86,11 +86,6 @@ def check_fields(body: dict[str, Any], fields: tuple[str, ...]) -> None:
                 raise NsBadRequest(f"{name} must be a date YYYY-MM-DD, not {value!r}") from None
         if name in ("boundry", "time_type") and value not in BOUNDARIES:
             raise NsBadRequest(f"{name} must be one of {', '.join(BOUNDARIES)}, not {value!r}")
-        if name in ("insight_path", "insight_id"):
-            try:
-                resolve(value)
-            except ValueError as exc:
-                raise NsBadRequest(f"{name}: {exc}") from None
 
 
 def _target(request: Request, session: Any, user_id: Any) -> int:
@@ -108,6 +103,21 @@ def _target(request: Request, session: Any, user_id: Any) -> int:
     if user_id in (None, ""):
         raise NsBadRequest("user_id is required with a customer token")
     return accounts.get_user_by_id(session, principal.customer, user_id).id
+
+
+def check_insight_ids(body: dict[str, Any], fields: tuple[str, ...]) -> None:
+    """Validate ``insight_path`` / ``insight_id`` (after the user is known, so that a bad ``user_id`` is
+    reported first).
+
+    Raises:
+        NsBadRequest: an id that names no function of the engine (400 naming the field and listing them).
+    """
+    for name in ("insight_path", "insight_id"):
+        if name in fields:
+            try:
+                resolve(body.get(name))
+            except ValueError as exc:
+                raise NsBadRequest(f"{name}: {exc}") from None
 
 
 async def target_user(request: Request, user_id: Any) -> int:
@@ -536,6 +546,7 @@ def _post_route(name: str, fields: tuple[str, ...]) -> None:
         def run() -> dict[str, Any]:
             with request.app.state.services.database.session() as session:
                 user_id = _target(request, session, body.get("user_id"))
+                check_insight_ids(body, fields)
                 if name.startswith("weekly_") and name.endswith("_sleep"):
                     result = answer(session, user_id, body, data_dir)
                 else:
