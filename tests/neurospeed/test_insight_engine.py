@@ -470,3 +470,26 @@ def test_sleep_staging_with_yasa_on_a_recorded_eeg(acme: Customer) -> None:
     assert worst["sleep"] == staged  # the only stageable recording of the week
     elsewhere = post(acme, erin.access, "weekly_best_sleep", {"user_id": None, "daily_date": "2025-03-12"})
     assert elsewhere["sleep"] is None and "no recording in this week" in elsewhere["reason"]
+
+
+def test_window_ring_keeps_the_newest_samples_in_order_and_is_bounded() -> None:
+    from types import SimpleNamespace
+
+    from braindock.server.neurospeed.insights_engine import MAX_WINDOW_VALUES, InsightEngine, StreamWindow
+
+    window = StreamWindow(1, "ppg", 10.0, 1, capacity=25)
+    for start in range(0, 60, 7):  # packets of 7 rows wrap around the 25-row ring
+        rows = np.arange(start, start + 7, dtype=float)[:, None]
+        window.append(rows, rows[:, 0] / 10.0)
+    data, stamps = window.snapshot()
+    assert data[:, 0].tolist() == list(range(38, 63)) and stamps.tolist() == [v / 10 for v in range(38, 63)]
+    engine = InsightEngine(lambda: None)
+    try:
+        sensor = SimpleNamespace(kind="eeg", sampling_frequency=10_000.0, stream_id="EEG_BIG", channel_count=64)
+        engine.output("sid", 1, SimpleNamespace(sensor=sensor, rows=[[0.0] * 64 + [1.0]]))
+        big = engine.windows[("sid", "EEG_BIG")]
+        assert big.capacity * big.channels <= MAX_WINDOW_VALUES  # 30 s × 10 kHz × 64 ch would be 19.2 M values
+        engine.forget("sid")
+        assert engine.windows == {}
+    finally:
+        engine._pool.shutdown(wait=True)

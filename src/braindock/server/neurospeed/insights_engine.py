@@ -157,10 +157,13 @@ class InsightEngine:
             and window.filled >= fn.MIN_WINDOW_S[kind] * window.sampling_frequency
         ):
             window.last_compute = newest
-            if window.pending >= MAX_PENDING:
+            with self._lock:  # ``pending`` is decremented by the worker
+                busy = window.pending >= MAX_PENDING
+                if not busy:
+                    window.pending += 1
+            if busy:
                 window.skipped += 1
             else:
-                window.pending += 1
                 data, times = window.snapshot()
                 self._pool.submit(self._run, window, data, times)
         result: dict[str, Any] = {"cognitive_analysis": dict(window.latest), "cognitive_analysis_window": window.window}
@@ -206,7 +209,8 @@ class InsightEngine:
         except Exception:  # noqa: BLE001 - the worker must survive any window
             log.exception("insight computation failed")
         finally:
-            window.pending -= 1
+            with self._lock:
+                window.pending -= 1
 
     def _flush(self) -> None:
         """Upsert the pending minute aggregates (``ns_insight_minutes``)."""
