@@ -249,7 +249,8 @@ FUNCTION_NAMES: tuple[str, ...] = tuple(dict.fromkeys(n for kind in ("eeg", "ppg
 def compute(kind: str, samples: np.ndarray, sampling_frequency: float) -> dict[str, float | None]:
     """Every function of device ``kind`` on one window: ``{name: value or None}`` (``{}`` for other kinds).
 
-    The PPG functions share one beat detection. A function that raises gives ``None`` (logged at DEBUG).
+    The PPG functions share one beat detection, the EEG ones one PSD. A function that raises gives ``None``
+    (logged at DEBUG).
     """
     functions = FUNCTIONS.get(kind)
     if not functions:
@@ -258,6 +259,16 @@ def compute(kind: str, samples: np.ndarray, sampling_frequency: float) -> dict[s
         return dict.fromkeys(functions)
     if kind in ("ppg", "smartwatch"):
         return _cardiac(samples, sampling_frequency)
+    if kind == "eeg":  # both ratios from one PSD (same definitions as the functions)
+        try:
+            powers = eeg_band_powers(samples, sampling_frequency)
+        except Exception:  # noqa: BLE001
+            log.debug("EEG insights failed on a window", exc_info=True)
+            return dict.fromkeys(functions)
+        return {
+            "eeg_engagement": _ratio(powers["beta"], powers["alpha"] + powers["theta"]),
+            "eeg_relaxation": _ratio(powers["alpha"], powers["beta"]),
+        }
     values: dict[str, float | None] = {}
     for name, function in functions.items():
         try:
