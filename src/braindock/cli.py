@@ -31,6 +31,8 @@ app.add_typer(memory_base_app, name="memory-base")
 app.add_typer(brainstem_app, name="brainstem")
 app.add_typer(oauth_app, name="oauth-app")
 app.add_typer(tls_app, name="tls")
+neurospeed_app = typer.Typer(help="NeuroSpeed administration: customer access flags.", no_args_is_help=True)
+app.add_typer(neurospeed_app, name="neurospeed")
 
 DataDir = Annotated[
     Path | None,
@@ -424,6 +426,48 @@ def oauth_app_revoke(client_id: str, data_dir: DataDir = None) -> None:
         with services.database.session() as session:
             row = revoke_application(session, client_id)
         typer.echo(row.client_id)
+    except ApiError as exc:
+        _fail(exc)
+    finally:
+        services.close()
+
+
+def _on_off(value: str | None, option: str) -> bool | None:
+    if value is None:
+        return None
+    if value.lower() not in ("on", "off"):
+        typer.echo(f"error: {option} must be on or off, not {value!r}", err=True)
+        raise typer.Exit(2)
+    return value.lower() == "on"
+
+
+@neurospeed_app.command("access")
+def neurospeed_access(
+    email: str,
+    insights: Annotated[str | None, typer.Option("--insights", help="on|off: insight endpoints.")] = None,
+    recordings: Annotated[str | None, typer.Option("--recordings", help="on|off: recorder and exporter.")] = None,
+    raw_data: Annotated[str | None, typer.Option("--raw-data", help="on|off: user-room data listeners.")] = None,
+    data_dir: DataDir = None,
+) -> None:
+    """Show or change the NeuroSpeed access flags of the customer EMAIL (neurospeed.md 3.3); prints the flags
+    as JSON, e.g. ``{"insights": true, "recordings": false, "raw_data": true}``."""
+    import json
+
+    from braindock.server.identity.accounts import get_account
+    from braindock.server.neurospeed import access
+    from braindock.server.neurospeed.accounts import customer_of_account
+
+    changes = {
+        "insights": _on_off(insights, "--insights"),
+        "recordings": _on_off(recordings, "--recordings"),
+        "raw_data": _on_off(raw_data, "--raw-data"),
+    }
+    services = _services(data_dir)
+    try:
+        with services.database.session() as session:
+            customer = customer_of_account(session, get_account(session, email))
+            flags = access.set_flags(session, customer.id, **changes)
+        typer.echo(json.dumps(flags))
     except ApiError as exc:
         _fail(exc)
     finally:

@@ -28,7 +28,11 @@ of the official ``neurospeed`` client, ``shared/reference/neurospeed.md`` Append
 4. stops the recorders (``macros.stop_recording``), exports and downloads them as CSV (``macros.download_data``,
    into ``<data dir>/demo-downloads``), prints their shapes and first rows (``load_export``) and checks them
    against the sources: the EEG CSV loads into MNE (``export_to_mne``) with exactly the EDF's samples, and
-   heartpy finds the same heart rate in the downloaded PPG as in the original window.
+   heartpy finds the same heart rate in the downloaded PPG as in the original window;
+5. shows the server's **live insights** that reached both user rooms while streaming (``output.cognitive_analysis``:
+   EEG engagement β/(α+θ) and relaxation α/β, PPG heart rate, RMSSD and Baevsky stress index; the heart rate is
+   checked with heartpy on the same window, ``output.cognitive_analysis_window``), then the PPG user's stored
+   minutes through the insight endpoints (``macros.get_user_insights``, ``macros.get_user_daily_stress``).
 
 Nothing is left behind but the two users (reused by the next run), the stopped recorders and the CSV files.
 """
@@ -326,6 +330,7 @@ class BandPowerFeed:
         self.shown: queue.Queue[dict[str, Any]] = queue.Queue()
         self.count = 0
         self.last: dict[str, Any] | None = None
+        self.first_stamp: float | None = None
         self._cond = threading.Condition()
 
     def __call__(self, payload: dict[str, Any]) -> None:
@@ -335,6 +340,8 @@ class BandPowerFeed:
         counter = int(payload.get("packets_counter", 0))
         with self._cond:
             self.count += 1
+            if counter == 1:
+                self.first_stamp = float(payload["data"]["sample"][0][-1])
             if self.last is None or counter >= int(self.last.get("packets_counter", 0)):
                 self.last = payload
             self._cond.notify_all()
@@ -410,7 +417,8 @@ def run_neurospeed_tour(settings: Any, server_url: str, tour: Any, section: str 
         user.username: macros.start_recording(customer, user.hia_config, f"{user.username} demo", api_config=api_config)
         for user in (eeg_user, ppg_user)
     }
-    counts, feed = _stream_live(tour, api_config, eeg_user, ppg_user, eeg, ppg, recorders)
+    counts, feed, ppg_feed = _stream_live(tour, api_config, eeg_user, ppg_user, eeg, ppg, recorders)
+    insights = _show_live_insights(tour, feed, ppg_feed, eeg, ppg)
 
     for user in (eeg_user, ppg_user):
         macros.stop_recording(customer, recorders[user.username], api_config=api_config)
@@ -430,7 +438,10 @@ def run_neurospeed_tour(settings: Any, server_url: str, tour: Any, section: str 
         "path = macros.download_data(customer, recorder_id, config, hia_config, save_folder, api_config=api_config)"
     )
     eeg_shape, ppg_shape = _show_downloads(tour, downloads[EEG_USER], downloads[PPG_USER], eeg, ppg)
+    stored = _show_stored_insights(tour, customer, ppg_user, api_config)
     return {
+        **insights,
+        "stored_heart_rate_minutes": stored,
         "eeg_packets": counts.get("EEG", 0),
         "ppg_packets": counts.get("PPG", 0),
         "band_power_events": feed.count,
@@ -448,8 +459,9 @@ def _stream_live(
     eeg: Signal,
     ppg: Signal,
     recorders: dict[str, int],
-) -> tuple[dict[str, int], BandPowerFeed]:
-    """Stream both signals concurrently (one HIA per user) while printing the EEG room's band powers."""
+) -> tuple[dict[str, int], BandPowerFeed, BandPowerFeed]:
+    """Stream both signals concurrently (one HIA per user) while printing the EEG room's band powers; the PPG
+    user's room is listened to as well (for its live insights)."""
     from braindock.clients.neurospeed import HIA_Client, UserRoom_AS_User_Handler, UtilService
 
     eeg_stream = "EEG_" + UtilService.generateId(6)
@@ -458,6 +470,10 @@ def _stream_live(
     room = UserRoom_AS_User_Handler(eeg_user.auth, api_config=api_config)
     room.set_data_external_handler(feed)
     room.connect()
+    ppg_feed = BandPowerFeed(ppg_stream, every=10**9)
+    ppg_room = UserRoom_AS_User_Handler(ppg_user.auth, api_config=api_config)
+    ppg_room.set_data_external_handler(ppg_feed)
+    ppg_room.connect()
     tour.code(
         "room = UserRoom_AS_User_Handler(eeg_user, api_config=api_config)\n"
         "room.set_data_external_handler(show)   # payload['output']['brainwave_power'][band][channel]\n"
@@ -528,6 +544,7 @@ def _stream_live(
         for hia in hias:
             hia.disconnect()
         room.disconnect()
+        ppg_room.disconnect()
 
     tour.say(
         f"Sent {counts.get('EEG', 0)} EEG and {counts.get('PPG', 0)} PPG packets; the EEG user's room received "
@@ -541,7 +558,73 @@ def _stream_live(
             + ", ".join(f"{eeg.channels[i]} {alpha[i]:.0f} µV²" for i in top)
             + ": the occipital alpha rhythm of closed eyes."
         )
-    return counts, feed
+    return counts, feed, ppg_feed
+
+
+def _show_live_insights(
+    tour: Any, feed: BandPowerFeed, ppg_feed: BandPowerFeed, eeg: Signal, ppg: Signal
+) -> dict[str, Any]:
+    """Print the last live ``output.cognitive_analysis`` of both rooms; check the heart rate with heartpy on the
+    same window of the PPG (``output.cognitive_analysis_window``)."""
+    result: dict[str, Any] = {}
+    eeg_values = (feed.last or {}).get("output", {}).get("cognitive_analysis") or {}
+    ppg_output = (ppg_feed.last or {}).get("output", {})
+    ppg_values = ppg_output.get("cognitive_analysis") or {}
+    window = ppg_output.get("cognitive_analysis_window")
+    tour.say(
+        "Live insights (output.cognitive_analysis, computed by the server every 5 s on the last 30 s of EEG / 60 s "
+        "of PPG): "
+        + ", ".join(
+            f"{name} {value:.3g}" if isinstance(value, float) else f"{name} –"
+            for name, value in (*eeg_values.items(), *ppg_values.items())
+        )
+    )
+    if window and isinstance(ppg_values.get("heart_rate"), float):
+        t0 = float(ppg_feed.first_stamp or window["start"])
+        first = int(round((window["start"] - t0) * ppg.sampling_frequency))
+        samples = ppg.samples[first : first + int(window["samples"]), 0]
+        reference = heart_rate(samples, ppg.sampling_frequency)
+        tour.say(
+            f"Heart rate of the last PPG window ({window['samples']} samples): server {ppg_values['heart_rate']:.1f} "
+            f"bpm, heartpy on the same samples {reference:.1f} bpm."
+        )
+        result["live_heart_rate"] = ppg_values["heart_rate"]
+        result["heartpy_heart_rate"] = reference
+    if isinstance(eeg_values.get("eeg_engagement"), float):
+        result["live_engagement"] = eeg_values["eeg_engagement"]
+    return result
+
+
+def _show_stored_insights(tour: Any, customer: Any, ppg_user: DemoUser, api_config: dict[str, str]) -> int:
+    """Ask an insight endpoint for the PPG user's stored minutes (``macros.get_user_insights``,
+    ``macros.get_user_daily_stress``); returns the heart-rate minutes stored."""
+    from datetime import UTC, datetime
+
+    from braindock.clients.neurospeed import macros
+
+    deadline = time.time() + WAIT_S
+    summary: dict[str, Any] = {}
+    while time.time() < deadline:  # written when the HIA disconnected
+        summary = macros.get_user_insights(customer, username=ppg_user.username, api_config=api_config) or {}
+        if summary.get("functions", {}).get("heart_rate"):
+            break
+        time.sleep(0.5)
+    heart = summary.get("functions", {}).get("heart_rate")
+    if not heart:
+        tour.say("No heart-rate minutes were stored.")
+        return 0
+    today = datetime.now(UTC).date().isoformat()
+    daily = macros.get_user_daily_stress(customer, today, None, ppg_user.username, api_config=api_config)
+    tour.code(
+        "macros.get_user_insights(customer, username=ppg_user)   # GET /users/settings/insights\n"
+        f'macros.get_user_daily_stress(customer, "{today}", None, ppg_user)'
+    )
+    tour.say(
+        f"Stored for {ppg_user.username}: heart rate in {heart['minutes']} minute(s), mean {heart['mean']:.1f} bpm "
+        f"(range {heart['min']:.1f}-{heart['max']:.1f}); today's stress: {daily['measured_minutes']} measured "
+        f"minute(s), {daily['stress_minutes']} above Baevsky's stress index {daily['threshold']:g}."
+    )
+    return int(heart["minutes"])
 
 
 def _show_downloads(tour: Any, eeg_path: Path, ppg_path: Path, eeg: Signal, ppg: Signal) -> tuple[Any, Any]:

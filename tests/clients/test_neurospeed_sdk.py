@@ -317,7 +317,8 @@ def test_typed_http_errors_carry_the_server_message(customer: Customer, customer
     assert legacy.GET_request("/gateway/recorder/999999999") is None  # the 2.3.5 behaviour, on request
 
     insights = Insight_User_Handler(user_auth)
-    assert insights.get_user_daily_stress("2026-01-05", "+0100")["data"] == []
+    stress = insights.get_user_daily_stress("2026-01-05", "+0100")  # a user without streamed data
+    assert stress["measured_minutes"] == 0 and stress["timezone"] == "+0100"
     with pytest.raises(ValidationError, match="daily_date"):
         insights.get_user_daily_stress("05/01/2026")
 
@@ -636,7 +637,7 @@ def test_send_datafile_generate_sensor_info_and_insight_macros(customer: Custome
         macros.generate_sensor_info({"DATA_SOURCE": ["EEG"]}, {"channel_map": channel_map})
 
     answer = macros.get_user_daily_stress(customer_auth, "2026-01-05", username=user.username)
-    assert answer["data"] == [] and answer["user_id"] == user.id
+    assert answer["measured_minutes"] == 0 and answer["user_id"] == user.id
     assert macros.get_weekly_quiet_time(auth, "2026-01-05")["user_id"] == user.id
     assert [u["username"] for u in macros.get_all_existing_users(customer_auth, 1, 100)].count(user.username) == 1
 

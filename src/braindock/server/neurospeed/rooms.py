@@ -49,6 +49,7 @@ class HiaSession:
         last_warning: ``time.monotonic()`` of the last rejection logged at WARNING (one per second at most).
         missed_pongs: application-level pings without a ``pong`` since the last one (6.7, D25).
         trackers: band-power window per EEG stream.
+        insights: the server's :class:`~.insights_engine.InsightEngine` (``None``: no cognitive analysis).
     """
 
     sid: str
@@ -67,6 +68,7 @@ class HiaSession:
     connected_at: float = field(default_factory=time.time)
     trackers: dict[str, BandPowerTracker] = field(default_factory=dict)
     last_warning: float = float("-inf")
+    insights: Any = None
     limiter: PacketRateLimiter = field(init=False)
 
     def __post_init__(self) -> None:
@@ -77,16 +79,19 @@ class HiaSession:
         return {stream_id: dict(sensor.info) for stream_id, sensor in self.sensors.items()}
 
     def output_for(self, packet: Packet) -> dict[str, Any]:
-        """``output`` of the downstream ``data`` event: ``brainwave_power`` (all seven bands, one value per
-        channel) and ``cognitive_analysis: {}`` for EEG, ``{}`` for every other type (6.9, D14)."""
+        """``output`` of the downstream ``data`` event (6.9, D14): for EEG ``brainwave_power`` (all seven bands,
+        one value per channel); for EEG, PPG, SMARTWATCH, EDA and GSR the insight engine's newest
+        ``cognitive_analysis`` values and window, and ``heart`` (PPG, SMARTWATCH) or ``electrodermal`` (EDA, GSR)
+        (:mod:`.insights_engine`); ``{}`` for every other type."""
         sensor = packet.sensor
+        insights = self.insights.output(self.sid, self.user_id, packet) if self.insights is not None else {}
         if sensor.kind != "eeg" or sensor.sampling_frequency is None:
-            return {}
+            return insights
         tracker = self.trackers.get(sensor.stream_id)
         if tracker is None:
             tracker = BandPowerTracker(sensor.channel_count, sensor.sampling_frequency)
             self.trackers[sensor.stream_id] = tracker
-        return {"brainwave_power": tracker.update(packet.rows), "cognitive_analysis": {}}
+        return {"brainwave_power": tracker.update(packet.rows), "cognitive_analysis": {}, **insights}
 
 
 def data_event(session: HiaSession, packet: Packet) -> dict[str, Any]:

@@ -20,6 +20,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import FileResponse
 from starlette.concurrency import run_in_threadpool
 
+from braindock.server.neurospeed import access
 from braindock.server.neurospeed.errors import NsBadRequest
 from braindock.server.neurospeed.exporter import Exporters, exporter_json
 from braindock.server.neurospeed.http import authenticate, customer_page, read_body, require_token
@@ -63,6 +64,7 @@ async def exporter_url(request: Request) -> dict[str, str]:
     def run() -> dict[str, str]:
         with _database(request).session() as session:
             principal = authenticate(request, session)
+            access.require(session, principal.customer.id, "recordings")
             row, _, _ = _exporters(request).get(session, principal.customer, exporter_id)
             return {"url": _exporters(request).link(str(request.base_url), row)}
 
@@ -98,7 +100,7 @@ async def list_exporters(request: Request) -> dict[str, Any]:
         NsBadRequest: bad pager or ``filters`` (400).
         NsUnauthorized, NsForbidden: no valid access token (401) or a user token (403).
     """
-    return await customer_page(request, _exporters(request).list)
+    return await customer_page(request, _exporters(request).list, "recordings")
 
 
 @router.post(
@@ -119,6 +121,7 @@ async def create_exporter(request: Request) -> dict[str, Any]:
     def run() -> tuple[int, dict[str, Any]]:
         with _database(request).session() as session:
             principal = authenticate(request, session)
+            access.require(session, principal.customer.id, "recordings")
             row = _exporters(request).create(session, principal.customer, body)
             _, recorder, username = _exporters(request).get(session, principal.customer, row.id)
             return row.id, exporter_json(row, recorder, username)
@@ -145,6 +148,7 @@ async def delete_exporter(request: Request) -> bool:
     def run() -> bool:
         with _database(request).session() as session:
             principal = authenticate(request, session)
+            access.require(session, principal.customer.id, "recordings")
             row, _, _ = _exporters(request).get(session, principal.customer, exporter_id)
             _exporters(request).delete(session, row)
             return True
@@ -165,6 +169,7 @@ async def get_exporter(request: Request, exporter_id: str) -> dict[str, Any]:
     def run() -> dict[str, Any]:
         with _database(request).session() as session:
             principal = authenticate(request, session)
+            access.require(session, principal.customer.id, "recordings")
             row, recorder, username = _exporters(request).get(session, principal.customer, exporter_id)
             return exporter_json(row, recorder, username)
 

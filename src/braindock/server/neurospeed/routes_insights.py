@@ -2,29 +2,33 @@
 
 Customer or user token (C/U). With a user token ``user_id`` is ``null``/absent and the token's user is meant
 (another id → 404); with a customer token ``user_id`` (int or numeric string) must name one of its users
-(else 404, D5). Inputs are validated (400 naming the field): dates ``YYYY-MM-DD``, ``boundry`` ∈
-``hour|day|week|month``, the listed fields present; ``local_timezone`` may be ``null``.
+(else 404, D5). A customer whose ``insights`` access flag is off gets 403 (:mod:`.access`). Inputs are
+validated (400 naming the field): dates ``YYYY-MM-DD``, ``boundry``/``time_type`` ∈ ``hour|day|week|month``,
+insight ids known to the engine (``output$neurobrave_stress2`` = ``stress_index``), ``local_timezone`` an
+offset like ``+0200`` or ``null`` (UTC).
 
-braindock has no insight (cognitive) engine, so every answer is the "no data" shape of D26::
-
-    {"user_id": <int>, "insight": "<endpoint name>", "data": []}
-
-``GET .../weekly_first_day_of_week`` answers ``{"user_id", "first_day_of_week": null}``; its POST (a stored
-setting) answers 501 because no insight settings are stored.
+The answers are aggregates of the user's minute series written by the insight engine (:mod:`.insights_engine`,
+:mod:`.insights_store`); every shape is documented with an example in the README (NeuroSpeed insights). Each
+answer has ``user_id`` and ``insight`` (the endpoint's name). A *stress minute* is a minute whose mean
+``stress_index`` (Baevsky) is above 150, a *rest minute* one at or below it.
 """
 
 from __future__ import annotations
 
 import re
-from datetime import date
+import statistics
+from datetime import date, timedelta
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 from starlette.concurrency import run_in_threadpool
 
-from braindock.server.neurospeed import accounts
-from braindock.server.neurospeed.errors import NsBadRequest, NsError, NsNotFound
+from braindock.server.neurospeed import access, accounts, sleep
+from braindock.server.neurospeed import insights_store as store
+from braindock.server.neurospeed.errors import NsBadRequest, NsNotFound
 from braindock.server.neurospeed.http import authenticate, read_body, require_token
+from braindock.server.neurospeed.insight_functions import FUNCTION_NAMES, STRESS_THRESHOLD, resolve
+from braindock.server.storage.neurospeed_models import NsInsightSettings, NsRecorder
 
 router = APIRouter(
     prefix="/api/users/settings/insights", tags=["neurospeed: insights"], dependencies=[Depends(require_token)]
@@ -80,80 +84,593 @@ def check_fields(body: dict[str, Any], fields: tuple[str, ...]) -> None:
                 date.fromisoformat(value)
             except ValueError:
                 raise NsBadRequest(f"{name} must be a date YYYY-MM-DD, not {value!r}") from None
-        if name == "boundry" and value not in BOUNDARIES:
-            raise NsBadRequest(f"boundry must be one of {', '.join(BOUNDARIES)}, not {value!r}")
+        if name in ("boundry", "time_type") and value not in BOUNDARIES:
+            raise NsBadRequest(f"{name} must be one of {', '.join(BOUNDARIES)}, not {value!r}")
+
+
+def _target(request: Request, session: Any, user_id: Any) -> int:
+    """Id of the user the insight request is about (module docstring), after the ``insights`` flag check.
+
+    Raises:
+        NsUnauthorized (401), NsForbidden: insights access off (403), NsBadRequest (400), NsNotFound (404).
+    """
+    principal = authenticate(request, session, customer_only=False)
+    access.require(session, principal.customer.id, "insights")
+    if principal.user is not None:
+        if user_id not in (None, "") and str(user_id) != str(principal.user.id):
+            raise NsNotFound(f"user {user_id} not found")
+        return principal.user.id
+    if user_id in (None, ""):
+        raise NsBadRequest("user_id is required with a customer token")
+    return accounts.get_user_by_id(session, principal.customer, user_id).id
+
+
+def check_insight_ids(body: dict[str, Any], fields: tuple[str, ...]) -> None:
+    """Validate ``insight_path`` / ``insight_id`` (after the user is known, so that a bad ``user_id`` is
+    reported first).
+
+    Raises:
+        NsBadRequest: an id that names no function of the engine (400 naming the field and listing them).
+    """
+    for name in ("insight_path", "insight_id"):
+        if name in fields:
+            try:
+                resolve(body.get(name))
+            except ValueError as exc:
+                raise NsBadRequest(f"{name}: {exc}") from None
 
 
 async def target_user(request: Request, user_id: Any) -> int:
-    """Id of the user the insight request is about (see module docstring).
-
-    Raises:
-        NsUnauthorized, NsBadRequest, NsNotFound.
-    """
+    """:func:`_target` in a worker thread with its own session."""
 
     def run() -> int:
         with request.app.state.services.database.session() as session:
-            principal = authenticate(request, session, customer_only=False)
-            if principal.user is not None:
-                if user_id not in (None, "") and str(user_id) != str(principal.user.id):
-                    raise NsNotFound(f"user {user_id} not found")
-                return principal.user.id
-            if user_id in (None, ""):
-                raise NsBadRequest("user_id is required with a customer token")
-            return accounts.get_user_by_id(session, principal.customer, user_id).id
+            return _target(request, session, user_id)
 
     return await run_in_threadpool(run)
 
 
+def _day(value: str) -> date:
+    return date.fromisoformat(value)
+
+
+def _stress_day(groups: list[store.Group]) -> dict[str, Any]:
+    stress = [g for g in groups if g.function == "stress_index"]
+    measured = sum(g.minutes for g in stress)
+    stressed = sum(g.stress_minutes for g in stress)
+    samples = sum(g.samples for g in stress)
+    return {
+        "measured_minutes": measured,
+        "stress_minutes": stressed,
+        "rest_minutes": measured - stressed,
+        "stress_percent": 100.0 * stressed / measured if measured else None,
+        "mean": sum(g.total for g in stress) / samples if samples else None,
+        "max": max((g.maximum for g in stress), default=None),
+    }
+
+
+# -- one function per endpoint: (session, user_id, body) -> answer -------------------------------------------
+
+
+def _alltime(session: Any, user_id: int, body: dict[str, Any]) -> dict[str, Any]:
+    function = resolve(body["insight_path"])
+    first, last = _day(body["start_date"]), _day(body["end_date"])
+    if last < first:
+        raise NsBadRequest("end_date must not be before start_date")
+    boundry = body["boundry"]
+    return {
+        "function": function,
+        "boundry": boundry,
+        "start_date": body["start_date"],
+        "end_date": body["end_date"],
+        "timezone": "+0000",
+        "data": _buckets(session, user_id, function, first, last + timedelta(days=1), boundry, 0),
+    }
+
+
+def _buckets(
+    session: Any, user_id: int, function: str, first: date, end: date, boundry: str, offset: int
+) -> list[dict[str, Any]]:
+    """Stats per ``boundry`` bucket of ``function`` from local ``first`` 00:00 to local ``end`` 00:00."""
+    start, stop = store.day_minute(first, offset), store.day_minute(end, offset)
+    first_day = store.first_day_of_week(session, user_id)
+    if boundry == "month":
+        days = store.grouped(session, user_id, start, stop, "day", offset, [function])
+        return [{"start": day.isoformat(), **group.stats()} for day, group in store.month_groups(days)]
+    groups = store.grouped(session, user_id, start, stop, boundry, offset, [function], first_day)
+    data = []
+    for group in groups:
+        if boundry == "hour":
+            when = store.local_iso(group.key * 60 - offset, offset)
+        else:
+            when = (store.EPOCH + timedelta(days=group.key)).isoformat()
+        data.append({"start": when, **group.stats()})
+    return data
+
+
+def _period(session: Any, user_id: int, day: date, boundry: str) -> tuple[date, date]:
+    """The day, week (user's first day) or month containing ``day``; ``hour`` → the day."""
+    if boundry == "week":
+        begin = store.week_start(day, store.first_day_of_week(session, user_id))
+        return begin, begin + timedelta(days=7)
+    if boundry == "month":
+        begin = day.replace(day=1)
+        return begin, (begin + timedelta(days=32)).replace(day=1)
+    return day, day + timedelta(days=1)
+
+
+def _stats_of(session: Any, user_id: int, function: str, body: dict[str, Any]) -> dict[str, Any]:
+    boundry = body["time_type"]
+    begin, end = _period(session, user_id, _day(body["daily_date"]), boundry)
+    total = store.grouped(session, user_id, store.day_minute(begin), store.day_minute(end), "all", 0, [function])
+    return {
+        "stats": total[0].stats() if total else {"minutes": 0, "samples": 0, "mean": None, "min": None, "max": None},
+        "data": _buckets(session, user_id, function, begin, end, boundry, 0),
+    }
+
+
+def _period_fields(session: Any, user_id: int, body: dict[str, Any]) -> dict[str, Any]:
+    begin, end = _period(session, user_id, _day(body["daily_date"]), body["time_type"])
+    return {
+        "time_type": body["time_type"],
+        "date": body["daily_date"],
+        "start_date": begin.isoformat(),
+        "end_date": (end - timedelta(days=1)).isoformat(),
+        "timezone": "+0000",
+    }
+
+
+def _daily_stats(session: Any, user_id: int, body: dict[str, Any]) -> dict[str, Any]:
+    function = resolve(body["insight_id"])
+    return {
+        "function": function,
+        **_period_fields(session, user_id, body),
+        **_stats_of(session, user_id, function, body),
+    }
+
+
+def _all_daily_stats(session: Any, user_id: int, body: dict[str, Any]) -> dict[str, Any]:
+    return {
+        **_period_fields(session, user_id, body),
+        "functions": {name: _stats_of(session, user_id, name, body) for name in FUNCTION_NAMES},
+    }
+
+
+def _stress_baseline(session: Any, user_id: int, body: dict[str, Any]) -> dict[str, Any]:
+    function = resolve(body["insight_id"])
+    values = store.minute_means(session, user_id, function, None, None)
+    quartiles = statistics.quantiles(values, n=4) if len(values) >= 2 else [None, None, None]
+    return {
+        "function": function,
+        "minutes": len(values),
+        "baseline": statistics.median(values) if values else None,
+        "mean": statistics.fmean(values) if values else None,
+        "sd": statistics.stdev(values) if len(values) >= 2 else None,
+        "p25": quartiles[0],
+        "p75": quartiles[2],
+    }
+
+
+def _local_day(body: dict[str, Any]) -> tuple[date, int]:
+    day = _day(body["daily_date"])
+    return day, store.timezone_offset(body.get("local_timezone"), day)
+
+
+def _daily_stress(session: Any, user_id: int, body: dict[str, Any]) -> dict[str, Any]:
+    day, offset = _local_day(body)
+    start, stop = store.day_minute(day, offset), store.day_minute(day + timedelta(days=1), offset)
+    hours = store.grouped(session, user_id, start, stop, "hour", offset, ["stress_index"])
+    return {
+        "date": day.isoformat(),
+        "timezone": store.offset_text(offset),
+        "function": "stress_index",
+        "threshold": STRESS_THRESHOLD,
+        **_stress_day(hours),
+        "hours": [{"hour": (g.key * 60 - offset - start) // 60, **g.stats()} for g in hours],
+    }
+
+
+#: Battery model (README, NeuroSpeed insights): level in percent, full at local midnight.
+BATTERY_START = 100.0
+BATTERY_STRESS_DRAIN = 0.5
+BATTERY_REST_CHARGE = 0.25
+BATTERY_IDLE_DRAIN = 0.02
+
+
+def _battery(session: Any, user_id: int, body: dict[str, Any]) -> dict[str, Any]:
+    """Energy model: starts at 100 % at local midnight; every stress minute drains 0.5 %, every rest minute
+    charges 0.25 %, every unmeasured minute drains 0.02 %; clamped to [0, 100]; minutes after the request's
+    current time are not counted."""
+    import time
+
+    day, offset = _local_day(body)
+    start, stop = store.day_minute(day, offset), store.day_minute(day + timedelta(days=1), offset)
+    now = int(time.time() // 60)
+    minutes = store.stress_by_minute(session, user_id, start, stop)
+    level, lowest = BATTERY_START, BATTERY_START
+    series = []
+    for minute in range(start, min(stop, now + 1)):
+        stressed = minutes.get(minute)
+        if stressed is None:
+            level -= BATTERY_IDLE_DRAIN
+        elif stressed:
+            level -= BATTERY_STRESS_DRAIN
+        else:
+            level += BATTERY_REST_CHARGE
+        level = min(100.0, max(0.0, level))
+        lowest = min(lowest, level)
+        if (minute - start) % 60 == 59:
+            series.append({"hour": (minute - start) // 60, "level": round(level, 3)})
+    stressed_count = sum(1 for v in minutes.values() if v)
+    return {
+        "date": day.isoformat(),
+        "timezone": store.offset_text(offset),
+        "battery": round(level, 3),
+        "lowest": round(lowest, 3),
+        "stress_minutes": stressed_count,
+        "rest_minutes": len(minutes) - stressed_count,
+        "model": {
+            "start": BATTERY_START,
+            "stress_minute": -BATTERY_STRESS_DRAIN,
+            "rest_minute": BATTERY_REST_CHARGE,
+            "unmeasured_minute": -BATTERY_IDLE_DRAIN,
+        },
+        "hours": series,
+    }
+
+
+def _functions_by(groups: list[store.Group]) -> dict[int, dict[str, Any]]:
+    result: dict[int, dict[str, Any]] = {}
+    for group in groups:
+        result.setdefault(group.key, {})[group.function] = group.stats()
+    return result
+
+
+def _hourly(session: Any, user_id: int, body: dict[str, Any]) -> dict[str, Any]:
+    day, offset = _local_day(body)
+    start, stop = store.day_minute(day, offset), store.day_minute(day + timedelta(days=1), offset)
+    by_hour = _functions_by(store.grouped(session, user_id, start, stop, "hour", offset))
+    return {
+        "date": day.isoformat(),
+        "timezone": store.offset_text(offset),
+        "data": [
+            {
+                "hour": (key * 60 - offset - start) // 60,
+                "start": store.local_iso(key * 60 - offset, offset),
+                "functions": f,
+            }
+            for key, f in sorted(by_hour.items())
+        ],
+    }
+
+
+def _history_hourly(session: Any, user_id: int, body: dict[str, Any]) -> dict[str, Any]:
+    offset = store.timezone_offset(body.get("local_timezone"))
+    by_hour = _functions_by(store.grouped(session, user_id, None, None, "hour_of_day", offset))
+    return {
+        "timezone": store.offset_text(offset),
+        "data": [{"hour": key, "functions": f} for key, f in sorted(by_hour.items())],
+    }
+
+
+def _week(session: Any, user_id: int, body: dict[str, Any], back: int = 0) -> dict[str, Any]:
+    day, offset = _local_day(body)
+    first = store.first_day_of_week(session, user_id)
+    begin = store.week_start(day, first) - timedelta(days=7 * back)
+    start, stop = store.day_minute(begin, offset), store.day_minute(begin + timedelta(days=7), offset)
+    return {"begin": begin, "start": start, "stop": stop, "offset": offset, "first": first}
+
+
+def _week_fields(week: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "week_start": week["begin"].isoformat(),
+        "week_end": (week["begin"] + timedelta(days=6)).isoformat(),
+        "first_day_of_week": store.WEEK_DAYS[week["first"]],
+        "timezone": store.offset_text(week["offset"]),
+    }
+
+
+def _week_days(session: Any, user_id: int, week: dict[str, Any]) -> list[store.Group]:
+    return store.grouped(session, user_id, week["start"], week["stop"], "day", week["offset"], ["stress_index"])
+
+
+def _weekly_average(session: Any, user_id: int, body: dict[str, Any]) -> dict[str, Any]:
+    week = _week(session, user_id, body)
+    days = _week_days(session, user_id, week)
+    summary = _stress_day(days)
+    return {
+        **_week_fields(week),
+        "function": "stress_index",
+        "average": summary["mean"],
+        "measured_minutes": summary["measured_minutes"],
+        "stress_minutes": summary["stress_minutes"],
+        "days": [{"date": (store.EPOCH + timedelta(days=g.key)).isoformat(), **g.stats()} for g in days],
+    }
+
+
+def _weekly_change(session: Any, user_id: int, body: dict[str, Any]) -> dict[str, Any]:
+    this, previous = _week(session, user_id, body), _week(session, user_id, body, back=1)
+    now = _stress_day(_week_days(session, user_id, this))["mean"]
+    before = _stress_day(_week_days(session, user_id, previous))["mean"]
+    change = now - before if now is not None and before is not None else None
+    return {
+        **_week_fields(this),
+        "function": "stress_index",
+        "average": now,
+        "previous_week_start": previous["begin"].isoformat(),
+        "previous_average": before,
+        "change": change,
+        "change_percent": 100.0 * change / before if change is not None and before else None,
+    }
+
+
+def _weekly_index(session: Any, user_id: int, body: dict[str, Any]) -> dict[str, Any]:
+    week = _week(session, user_id, body)
+    summary = _stress_day(_week_days(session, user_id, week))
+    return {
+        **_week_fields(week),
+        "stress_index": summary["stress_percent"],
+        "stress_minutes": summary["stress_minutes"],
+        "measured_minutes": summary["measured_minutes"],
+        "threshold": STRESS_THRESHOLD,
+    }
+
+
+def _weekly_time(quiet: bool):  # type: ignore[no-untyped-def]
+    def answer(session: Any, user_id: int, body: dict[str, Any]) -> dict[str, Any]:
+        week = _week(session, user_id, body)
+        hours = store.grouped(
+            session, user_id, week["start"], week["stop"], "hour_of_day", week["offset"], ["stress_index"]
+        )
+        pick = None
+        if hours:
+            pick = (min if quiet else max)(hours, key=lambda g: (g.total / g.samples, g.key))
+        return {
+            **_week_fields(week),
+            "function": "stress_index",
+            "hour": pick.key if pick else None,
+            "start": f"{pick.key:02d}:00" if pick else None,
+            "end": f"{(pick.key + 1) % 24:02d}:00" if pick else None,
+            "mean": pick.total / pick.samples if pick else None,
+            "hours": [{"hour": g.key, **g.stats()} for g in hours],
+        }
+
+    return answer
+
+
+def _weekly_sleep(best: bool):  # type: ignore[no-untyped-def]
+    def answer(session: Any, user_id: int, body: dict[str, Any], data_dir: Any = None) -> dict[str, Any]:
+        week = _week(session, user_id, {"daily_date": body["daily_date"]})
+        begin, end = week["start"] * 60, week["stop"] * 60
+        rows = session.query(NsRecorder).filter(
+            NsRecorder.user_id == user_id,
+            NsRecorder.deleted_at.is_(None),
+            NsRecorder.minimum_timestamp.is_not(None),
+            NsRecorder.minimum_timestamp >= begin,
+            NsRecorder.minimum_timestamp < end,
+        )
+        results, reasons = [], []
+        for row in rows.order_by(NsRecorder.id):
+            result, reason = sleep.analyse(data_dir, row.id, row.minimum_timestamp)
+            if result is not None:
+                results.append(result)
+            else:
+                reasons.append(f"recorder {row.id}: {reason}")
+        pick = (max if best else min)(results, key=lambda r: r["sleep_efficiency"]) if results else None
+        reason = None
+        if pick is None:
+            reason = "; ".join(reasons) if reasons else "no recording in this week"
+            reason = f"no EEG recording of at least {sleep.MIN_MINUTES:g} min to stage ({reason})"
+        return {
+            **_week_fields(week),
+            "sleep": pick,
+            "recordings_staged": len(results),
+            "reason": reason,
+        }
+
+    return answer
+
+
+def _six_months(session: Any, user_id: int, body: dict[str, Any]) -> tuple[date, date, list[store.Group]]:
+    today = _day(body["todays_date"])
+    first = store.months_back(today, 6)
+    groups = store.grouped(
+        session,
+        user_id,
+        store.day_minute(first),
+        store.day_minute(today + timedelta(days=1)),
+        "day",
+        0,
+        ["stress_index"],
+    )
+    return first, today, groups
+
+
+def _calendar(kind: str):  # type: ignore[no-untyped-def]
+    def answer(session: Any, user_id: int, body: dict[str, Any]) -> dict[str, Any]:
+        first, today, groups = _six_months(session, user_id, body)
+        base = {"start_date": first.isoformat(), "end_date": today.isoformat(), "timezone": "+0000"}
+        day = lambda g: (store.EPOCH + timedelta(days=g.key)).isoformat()  # noqa: E731
+        if kind == "graph":
+            return {**base, "threshold": STRESS_THRESHOLD, "days": [{"date": day(g), **g.stats()} for g in groups]}
+        if kind == "with":
+            return {**base, "dates": [day(g) for g in groups if g.stress_minutes >= STRESS_DAY_MINUTES]}
+        if kind == "without":
+            return {**base, "dates": [day(g) for g in groups if g.stress_minutes < STRESS_DAY_MINUTES]}
+        days = [
+            {"date": day(g), "stress_percent": 100.0 * g.stress_minutes / g.minutes, "mean": g.total / g.samples}
+            for g in groups
+        ]
+        average = statistics.fmean(d["stress_percent"] for d in days) if days else None
+        return {**base, "days": days, "average_stress_percent": average}
+
+    return answer
+
+
+#: A calendar day *with stress* has at least this many stress minutes; a measured day with fewer is *without*.
+STRESS_DAY_MINUTES = 5
+
+ANSWERS = {
+    "alltime": _alltime,
+    "daily_stats": _daily_stats,
+    "all_daily_stats": _all_daily_stats,
+    "stress_baseline": _stress_baseline,
+    "daily_stress": _daily_stress,
+    "battery": _battery,
+    "hourly_insights": _hourly,
+    "history_hourly_insights": _history_hourly,
+    "weekly_stress_average": _weekly_average,
+    "weekly_stress_change": _weekly_change,
+    "weekly_stress_index": _weekly_index,
+    "weekly_best_sleep": _weekly_sleep(best=True),
+    "weekly_worst_sleep": _weekly_sleep(best=False),
+    "weekly_stressful_time": _weekly_time(quiet=False),
+    "weekly_quiet_time": _weekly_time(quiet=True),
+    "calendar/calendar_stress_graph": _calendar("graph"),
+    "calendar/dates_of_last_6_month_without_stress": _calendar("without"),
+    "calendar/dates_of_last_6_month_with_stress": _calendar("with"),
+    "calendar/calculate_daily_stress_for_6_month": _calendar("six"),
+}
+
+
 def _post_route(name: str, fields: tuple[str, ...]) -> None:
+    answer = ANSWERS[name]
+
     async def handler(request: Request) -> dict[str, Any]:
         body = await read_body(request)
         check_fields(body, fields)
-        user_id = await target_user(request, body.get("user_id"))
-        return {"user_id": user_id, "insight": name, "data": []}
+        if "local_timezone" in fields:
+            store.timezone_offset(body.get("local_timezone"))
+        data_dir = request.app.state.services.settings.data_dir
 
-    router.add_api_route(f"/{name}", handler, methods=["POST"], summary=f"Insight {name} (no insight engine: empty)")
+        def run() -> dict[str, Any]:
+            with request.app.state.services.database.session() as session:
+                user_id = _target(request, session, body.get("user_id"))
+                check_insight_ids(body, fields)
+                if name.startswith("weekly_") and name.endswith("_sleep"):
+                    result = answer(session, user_id, body, data_dir)
+                else:
+                    result = answer(session, user_id, body)
+                return {"user_id": user_id, "insight": name, **result}
+
+        return await run_in_threadpool(run)
+
+    handler.__doc__ = f"``POST /api/users/settings/insights/{name}`` (``neurospeed.md`` 3.8): see the README."
+    router.add_api_route(f"/{name}", handler, methods=["POST"], summary=f"Insight {name} (README: shape and example)")
 
 
-@router.get("", summary="Insights of a user (no insight engine: empty)")
+@router.get("", summary="Summary of every insight function of a user")
 async def insights(request: Request, user_id: str | None = None) -> dict[str, Any]:
-    """``GET /api/users/settings/insights[?user_id=]`` (``neurospeed.md`` 3.8, D26): always the empty answer.
+    """``GET /api/users/settings/insights[?user_id=]`` (``neurospeed.md`` 3.8): every function's all-time stats.
 
     Returns:
-        200 ``{"user_id": <int>, "insight": "insights", "data": []}``.
+        200 ``{"user_id", "insight": "insights", "functions": {name: {"minutes", "samples", "mean", "min", "max",
+        "first_minute", "last_minute"}}}`` (minutes as ISO UTC; functions without data are absent).
 
     Raises:
-        NsUnauthorized (401); NsBadRequest: ``user_id`` missing or not an integer with a customer token (400);
-        NsNotFound: ``user_id`` not the token's user / not a user of the customer (404).
+        NsUnauthorized (401); NsForbidden: insights access off (403); NsBadRequest: ``user_id`` missing or not an
+        integer with a customer token (400); NsNotFound: not the token's user / not a user of the customer (404).
     """
-    return {"user_id": await target_user(request, user_id), "insight": "insights", "data": []}
+    from sqlalchemy import func, select
+
+    from braindock.server.storage.neurospeed_models import NsInsightMinute as M
+
+    def run() -> dict[str, Any]:
+        with request.app.state.services.database.session() as session:
+            target = _target(request, session, user_id)
+            groups = {g.function: g.stats() for g in store.grouped(session, target, None, None, "all")}
+            span = session.execute(
+                select(M.function, func.min(M.minute), func.max(M.minute))
+                .where(M.user_id == target)
+                .group_by(M.function)
+            )
+            for function, lo, hi in span:
+                groups[function]["first_minute"] = store.local_iso(int(lo), 0)
+                groups[function]["last_minute"] = store.local_iso(int(hi), 0)
+            return {"user_id": target, "insight": "insights", "functions": groups}
+
+    return await run_in_threadpool(run)
 
 
-@router.get("/weekly_first_day_of_week", summary="First day of the week of a user's weekly insights (not stored)")
+def _day_answer(user_id: int, first: int, stored: bool) -> dict[str, Any]:
+    return {
+        "user_id": user_id,
+        "insight": "weekly_first_day_of_week",
+        "first_day_of_week": store.WEEK_DAYS[first],
+        "first_day_of_week_index": first,
+        "stored": stored,
+    }
+
+
+@router.get("/weekly_first_day_of_week", summary="First day of the week of a user's weekly insights")
 async def first_day_of_week(request: Request, user_id: str | None = None) -> dict[str, Any]:
     """``GET /api/users/settings/insights/weekly_first_day_of_week[?user_id=]`` (``neurospeed.md`` 3.8).
 
     Returns:
-        200 ``{"user_id": <int>, "first_day_of_week": null}`` (no setting is stored).
+        200 ``{"user_id", "insight", "first_day_of_week": "monday", "first_day_of_week_index": 0, "stored": bool}``
+        (index 0 = Monday … 6 = Sunday; Monday until one is set).
 
     Raises:
-        NsUnauthorized (401), NsBadRequest (400), NsNotFound (404): as for :func:`target_user`.
+        as :func:`insights`.
     """
-    return {"user_id": await target_user(request, user_id), "first_day_of_week": None}
+
+    def run() -> dict[str, Any]:
+        with request.app.state.services.database.session() as session:
+            target = _target(request, session, user_id)
+            return _day_answer(
+                target, store.first_day_of_week(session, target), session.get(NsInsightSettings, target) is not None
+            )
+
+    return await run_in_threadpool(run)
 
 
-@router.post("/weekly_first_day_of_week", summary="Set the first day of the week (not supported: 501)")
-async def set_first_day_of_week(request: Request) -> dict[str, Any]:
-    """``POST /api/users/settings/insights/weekly_first_day_of_week`` (``neurospeed.md`` 3.8): not supported.
+def parse_first_day(value: Any) -> int:
+    """0-6 (0 = Monday) from an integer 0-6, a numeric string, or a day name (``"sunday"``, ``"Sun"``).
 
     Raises:
-        NsBadRequest: ``first_day_of_week`` missing (400). NsUnauthorized/NsNotFound: as for :func:`target_user`.
-        NsError: 501 after validation, because this server stores no insight settings.
+        NsBadRequest: anything else (400 naming ``first_day_of_week``).
+    """
+    if isinstance(value, bool):
+        value = None
+    if isinstance(value, int) and 0 <= value <= 6:
+        return value
+    if isinstance(value, str):
+        text = value.strip().lower()
+        if text.isdigit() and 0 <= int(text) <= 6:
+            return int(text)
+        for index, name in enumerate(store.WEEK_DAYS):
+            if len(text) >= 3 and name.startswith(text):
+                return index
+    raise NsBadRequest(f"first_day_of_week must be 0-6 (0 = Monday) or a day name, not {value!r}")
+
+
+@router.post("/weekly_first_day_of_week", summary="Set the first day of the week of a user's weekly insights")
+async def set_first_day_of_week(request: Request) -> dict[str, Any]:
+    """``POST /api/users/settings/insights/weekly_first_day_of_week`` ``{user_id, first_day_of_week}`` (3.8).
+
+    Stores the user's first day of the week (used by every weekly insight and ``boundry: week``).
+
+    Returns:
+        200, the :func:`first_day_of_week` answer with the new value.
+
+    Raises:
+        NsBadRequest: ``first_day_of_week`` missing or not a day (400); others as :func:`insights`.
     """
     body = await read_body(request)
     check_fields(body, ("first_day_of_week",))
-    await target_user(request, body.get("user_id"))
-    raise NsError(501, "first_day_of_week is not stored: this server has no insight settings")
+    first = parse_first_day(body.get("first_day_of_week"))
+
+    def run() -> dict[str, Any]:
+        with request.app.state.services.database.session() as session:
+            target = _target(request, session, body.get("user_id"))
+            row = session.get(NsInsightSettings, target)
+            if row is None:
+                session.add(NsInsightSettings(user_id=target, first_day_of_week=first))
+            else:
+                row.first_day_of_week = first
+            return _day_answer(target, first, True)
+
+    return await run_in_threadpool(run)
 
 
 for _name, _fields in POST_FIELDS.items():

@@ -12,7 +12,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
-from braindock.server.neurospeed import accounts
+from braindock.server.neurospeed import access, accounts
 from braindock.server.neurospeed.http import authenticate, pager_request, pager_response, read_body, require_token
 
 router = APIRouter(prefix="/api", tags=["neurospeed: users"], dependencies=[Depends(require_token)])
@@ -133,23 +133,31 @@ async def current_customer(request: Request) -> dict[str, Any]:
     return await run_in_threadpool(run)
 
 
-async def _access(request: Request) -> dict[str, bool]:
-    """Access flags (3.3) for a customer or user token; self-hosted: always granted (D6)."""
+def _access_route(flag: str):  # type: ignore[no-untyped-def]
+    async def access_flag(request: Request) -> dict[str, bool]:
+        """Access flag (3.3) of the caller's customer, for a customer or a user token: ``{"access": bool}``
+        as set with ``braindock neurospeed access`` (:mod:`.access`; all on by default, D6).
 
-    def run() -> None:
-        with _database(request).session() as session:
-            authenticate(request, session, customer_only=False)
+        Raises:
+            NsUnauthorized: no valid access token (401).
+        """
 
-    await run_in_threadpool(run)
-    return {"access": True}
+        def run() -> bool:
+            with _database(request).session() as session:
+                principal = authenticate(request, session, customer_only=False)
+                return access.flags(session, principal.customer.id)[flag]
+
+        return {"access": await run_in_threadpool(run)}
+
+    return access_flag
 
 
-for _flag in ("insight", "recordings", "raw_data"):
+for _path, _flag in (("insight", "insights"), ("recordings", "recordings"), ("raw_data", "raw_data")):
     router.add_api_route(
-        f"/customers/customers_access/get_{_flag}_access",
-        _access,
+        f"/customers/customers_access/get_{_path}_access",
+        _access_route(_flag),
         methods=["GET"],
-        summary=f"{_flag} access flag of the caller's customer (customer or user token)",
+        summary=f"{_path} access flag of the caller's customer (customer or user token)",
     )
 
 

@@ -9,9 +9,10 @@ from typing import Any
 from fastapi import Request
 
 from braindock.config import Settings
-from braindock.server.neurospeed import limits
+from braindock.server.neurospeed import access, limits
 from braindock.server.neurospeed.auth import TokenService, load_signing_key
 from braindock.server.neurospeed.exporter import Exporters
+from braindock.server.neurospeed.insights_engine import InsightEngine
 from braindock.server.neurospeed.recorder import Recorders
 from braindock.server.neurospeed.socket import HiaHub
 
@@ -30,6 +31,14 @@ class NeuroSpeed:
         self._recorders: Recorders | None = None
         self._exporters: Exporters | None = None
         self.hub.subscribe(self._record)
+        #: the cognitive-analysis engine (:mod:`.insights_engine`); its values ride on the ``data`` events.
+        self.insights = InsightEngine(lambda: app.state.services.database)
+        self.hub.insights = self.insights
+        self.hub.raw_data_access = self._raw_data_access
+
+    def _raw_data_access(self, customer_id: int) -> bool:
+        with self._app.state.services.database.session() as session:
+            return access.flags(session, customer_id)["raw_data"]
 
     def _record(self, session: Any, packet: Any, event: dict[str, Any]) -> None:
         """Hub listener: hand accepted packets to the recorders once they are started."""
@@ -48,6 +57,7 @@ class NeuroSpeed:
         key = load_signing_key(settings.data_dir)
         self._tokens = TokenService(key)
         self.hub.close_stale_connections()
+        self.insights.warm_up()
         database = lambda: self._app.state.services.database  # noqa: E731
         recorders = Recorders(database, settings.data_dir)
         recorders.start()
@@ -62,6 +72,7 @@ class NeuroSpeed:
             await self._exporters.stop()
         if self._recorders is not None:
             await self._recorders.stop()
+        await self.insights.stop()
 
     @property
     def tokens(self) -> TokenService:

@@ -130,6 +130,10 @@ class HiaHub:
         self._ping_task: asyncio.Task | None = None
         #: ``data`` to the user rooms, shedding listeners that fall behind (limits set by ``NeuroSpeed.start``).
         self.live = LiveDelivery()
+        #: the cognitive-analysis engine (set by ``NeuroSpeed``; ``None``: no ``cognitive_analysis`` values).
+        self.insights: Any = None
+        #: ``raw_data`` access flag of a customer id (set by ``NeuroSpeed``; ``None``: always on).
+        self.raw_data_access: Callable[[int], bool] | None = None
         self._register()
         self.downlink = DownlinkRooms(_server(), _server(), self._principal, user_id_lookup(database), credential)
 
@@ -213,6 +217,7 @@ class HiaHub:
         user = principal.user
         previous = self._by_hia.get((user.id, hia_id))
         session = HiaSession(sid, user.id, user.username, principal.customer.id, hia_id, sensors)
+        session.insights = self.insights
         self.sessions[sid] = session
         self._by_hia[(user.id, hia_id)] = sid
         if previous is not None and previous in self.sessions:
@@ -239,6 +244,8 @@ class HiaHub:
             del self._by_hia[(session.user_id, session.hia_id)]
         if session.connection_id is not None:
             await asyncio.to_thread(self._close_connection, session.connection_id)
+        if self.insights is not None:
+            self.insights.forget(sid)
         log.info(
             "HIA %s of user %s disconnected (received %d, accepted %s, rejected %d of which %d over the rate limit, "
             "dropped while disabled %d)",
@@ -374,6 +381,7 @@ class HiaHub:
         principal = await self._principal(credential(environ, "jwt_token"))
         if principal is None or principal.user is None:
             raise Refused("Unauthorized: a valid user jwt_token is required")
+        await self._check_raw_data(principal.customer.id)
         await self.as_user.enter_room(sid, user_room(principal.user.id))
 
     async def _as_customer_connect(self, sid: str, environ: dict[str, Any], auth: Any = None) -> None:
@@ -383,6 +391,7 @@ class HiaHub:
         username = credential(environ, "username")
         if not username:
             raise Refused("username is required")
+        await self._check_raw_data(principal.customer.id)
 
         def find() -> int | None:
             with self._database().session() as db:
@@ -393,6 +402,11 @@ class HiaHub:
         if user_id is None:
             raise Refused(f"user {username} not found")
         await self.as_customer.enter_room(sid, user_room(user_id))
+
+    async def _check_raw_data(self, customer_id: int) -> None:
+        """Refuse a user-room listener when the customer's ``raw_data`` access flag is off (3.3)."""
+        if self.raw_data_access is not None and not await asyncio.to_thread(self.raw_data_access, customer_id):
+            raise Refused("Forbidden: raw data access is off for this customer")
 
     async def _customer_connect(self, sid: str, environ: dict[str, Any], auth: Any = None) -> None:
         principal = await self._principal(credential(environ, "jwt_token"))

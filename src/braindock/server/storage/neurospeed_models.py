@@ -122,3 +122,43 @@ class NsExporter(Base):
     error: Mapped[str | None] = mapped_column(String(1000), default=None)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class NsInsightMinute(Base):
+    """One minute of one cognitive-analysis function of a user (insight engine, ``neurospeed.md`` 3.8).
+
+    ``minute`` is the UTC minute as whole minutes since the epoch (``int(t // 60)`` of the computed window's
+    last sample); ``count`` values were computed in it, their ``total`` (mean = total / count), ``minimum`` and
+    ``maximum``. Unique per (user, function, minute); rows are upserted by the engine.
+    """
+
+    __tablename__ = "ns_insight_minutes"
+    __table_args__ = (UniqueConstraint("user_id", "function", "minute"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("ns_users.id", ondelete="CASCADE"), index=True)
+    minute: Mapped[int] = mapped_column(index=True)
+    function: Mapped[str] = mapped_column(String(64))
+    count: Mapped[int] = mapped_column(default=0)
+    total: Mapped[float] = mapped_column(default=0.0)
+    minimum: Mapped[float] = mapped_column(default=0.0)
+    maximum: Mapped[float] = mapped_column(default=0.0)
+
+
+class NsInsightSettings(Base):
+    """Per-user insight settings: ``first_day_of_week`` 0 = Monday … 6 = Sunday (``neurospeed.md`` 3.8)."""
+
+    __tablename__ = "ns_insight_settings"
+    user_id: Mapped[int] = mapped_column(ForeignKey("ns_users.id", ondelete="CASCADE"), primary_key=True)
+    first_day_of_week: Mapped[int] = mapped_column(default=0)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class NsCustomerAccess(Base):
+    """Access flags of a customer (``neurospeed.md`` 3.3); no row means every flag on (D6)."""
+
+    __tablename__ = "ns_customer_access"
+    customer_id: Mapped[int] = mapped_column(ForeignKey("ns_customers.id", ondelete="CASCADE"), primary_key=True)
+    insights: Mapped[bool] = mapped_column(default=True)
+    recordings: Mapped[bool] = mapped_column(default=True)
+    raw_data: Mapped[bool] = mapped_column(default=True)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

@@ -2,8 +2,11 @@
 
 Accepts a user or a customer auth handler. With a user token ``user_id`` stays ``None`` (the token's user);
 with a customer token pass the user's id (``Customer_Account_Manager.get_user_id(username)``). Wire names are
-kept exactly (``insight_path``/``insight_id``, ``boundry``/``time_type``, ``local_timezone``). braindock computes
-no insights: its answers are ``{"user_id", "insight", "data": []}``.
+kept exactly (``insight_path``/``insight_id``, ``boundry``/``time_type``, ``local_timezone``). braindock answers
+with aggregates of the user's minute series of cognitive-analysis values (heart rate, HRV, Baevsky stress index,
+EEG engagement and relaxation, EDA tonic level and responses), as ``{"user_id", "insight", ...}``; each shape is
+documented in the README (NeuroSpeed insights). The default insight id of the macros,
+``output$neurobrave_stress2``, is the stress index.
 """
 
 from __future__ import annotations

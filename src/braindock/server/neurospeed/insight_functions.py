@@ -1,0 +1,317 @@
+"""The functions of the NeuroSpeed cognitive-analysis engine (``output.cognitive_analysis``, ``neurospeed.md`` 6.9).
+
+Each function takes one window of one stream (``samples`` of shape ``(n_samples, n_channels)`` in the sensor's
+units, ``sampling_frequency`` in Hz) and returns one float, or ``None`` when the window holds too little signal
+for it (too short, flat, no beats found). None of them raises on bad signal: a library error on a window counts
+as "no value". The engine (:mod:`.insights_engine`) calls them every :data:`~.insights_engine.COMPUTE_EVERY_S`
+seconds of signal on the last :data:`WINDOWS_S` seconds of each stream, off the event loop.
+
+| function | streams | value | source |
+|---|---|---|---|
+| ``eeg_engagement`` | EEG | β / (α + θ), dimensionless | Pope, Bogart & Bartolome 1995 |
+| ``eeg_relaxation`` | EEG | α / β, dimensionless | e.g. Klimesch 1999 (alpha and relaxed wakefulness) |
+| ``heart_rate`` | PPG, SMARTWATCH | beats per minute | Elgendi et al. 2013 peak detector (neurokit2) |
+| ``hrv_rmssd`` | PPG, SMARTWATCH | ms | Task Force of the ESC/NASPE 1996 (neurokit2 ``hrv_time``) |
+| ``stress_index`` | PPG, SMARTWATCH | Baevsky's stress index, 1/s² | Baevsky & Chernikova 2017 |
+| ``eda_tonic`` | EDA, GSR | mean tonic level, sensor units (µS) | neurokit2 ``eda_phasic`` |
+| ``eda_phasic_peaks_per_minute`` | EDA, GSR | SCRs per minute | neurokit2 ``eda_peaks`` (Kim et al. 2004) |
+
+The insight id ``neurobrave_stress2`` of the official macros (``output$neurobrave_stress2``) is an alias of
+``stress_index`` (:data:`ALIASES`).
+"""
+
+from __future__ import annotations
+
+import logging
+import warnings
+from collections.abc import Callable
+
+import numpy as np
+from scipy.integrate import trapezoid
+from scipy.signal import welch
+
+log = logging.getLogger("braindock.neurospeed.insights")
+
+#: EEG bands of the ratios (Hz, half-open), as in :data:`braindock.server.neurospeed.dsp.BANDS`.
+THETA = (4.0, 8.0)
+ALPHA = (8.0, 13.0)
+BETA = (13.0, 30.0)
+#: Window analysed per device kind, seconds (Pope et al. used 20 s and 40 s windows; HRV and SCR rates need
+#: tens of beats / responses).
+WINDOWS_S = {"eeg": 30.0, "ppg": 60.0, "smartwatch": 60.0, "eda": 60.0, "gsr": 60.0}
+#: Shortest window on which a function is computed, seconds.
+MIN_WINDOW_S = {"eeg": 4.0, "ppg": 15.0, "smartwatch": 15.0, "eda": 20.0, "gsr": 20.0}
+#: Baevsky histogram bin width, seconds (50 ms, Baevsky & Chernikova 2017).
+BAEVSKY_BIN_S = 0.05
+#: A minute whose mean ``stress_index`` is above this is a *stress minute*; at or below, a *rest minute*
+#: (Baevsky & Chernikova 2017: 80-150 at rest in healthy adults, several hundred under mental stress).
+STRESS_THRESHOLD = 150.0
+ALIASES = {"neurobrave_stress2": "stress_index", "stress": "stress_index"}
+
+
+def _band_power(freqs: np.ndarray, psd: np.ndarray, band: tuple[float, float]) -> float:
+    mask = (freqs >= band[0]) & (freqs < band[1])
+    if mask.sum() < 2:
+        return float("nan")
+    return float(trapezoid(psd[mask], freqs[mask]))
+
+
+def eeg_band_powers(samples: np.ndarray, sampling_frequency: float) -> dict[str, float]:
+    """θ, α and β absolute power of an EEG window, averaged over channels (input units², µV² for µV).
+
+    PSD: ``scipy.signal.welch`` per channel, Hann window, 2-s segments (``nperseg = min(n, 2 fs)``, 50 %
+    overlap), one-sided density; band power is the trapezoid integral over ``lo <= f < hi``. Non-finite samples
+    become 0.
+
+    Returns:
+        ``{"theta", "alpha", "beta"}`` (``nan`` for a band with fewer than two frequency bins).
+    """
+    data = np.nan_to_num(np.asarray(samples, dtype=float), nan=0.0, posinf=0.0, neginf=0.0)
+    nperseg = int(min(len(data), round(2 * sampling_frequency)))
+    freqs, psd = welch(data, fs=sampling_frequency, nperseg=nperseg, axis=0)
+    psd = psd.mean(axis=1)
+    return {name: _band_power(freqs, psd, band) for name, band in (("theta", THETA), ("alpha", ALPHA), ("beta", BETA))}
+
+
+def _ratio(top: float, bottom: float) -> float | None:
+    if not (np.isfinite(top) and np.isfinite(bottom)) or bottom <= 0:
+        return None
+    return float(top / bottom)
+
+
+def eeg_engagement(samples: np.ndarray, sampling_frequency: float) -> float | None:
+    """EEG engagement index β / (α + θ) of a window (dimensionless).
+
+    Source: Pope A.T., Bogart E.H., Bartolome D.S., "Biocybernetic system evaluates indices of operator
+    engagement in automated task", *Biological Psychology* 40 (1995) 187-195, doi:10.1016/0301-0511(95)05116-3
+    (the index they found best, computed there from the summed power of Cz, Pz, P3 and P4). Here: band powers of
+    :func:`eeg_band_powers` averaged over every channel of the stream.
+    """
+    powers = eeg_band_powers(samples, sampling_frequency)
+    return _ratio(powers["beta"], powers["alpha"] + powers["theta"])
+
+
+def eeg_relaxation(samples: np.ndarray, sampling_frequency: float) -> float | None:
+    """EEG relaxation index α / β of a window (dimensionless; higher = more relaxed).
+
+    Source: alpha power rises in relaxed wakefulness and falls with mental effort (Klimesch W., "EEG alpha and
+    theta oscillations reflect cognitive and memory performance: a review and analysis", *Brain Research
+    Reviews* 29 (1999) 169-195, doi:10.1016/S0165-0173(98)00056-3); the α/β ratio is the customary relaxation
+    index of neurofeedback. Band powers as in :func:`eeg_band_powers`.
+    """
+    powers = eeg_band_powers(samples, sampling_frequency)
+    return _ratio(powers["alpha"], powers["beta"])
+
+
+def ppg_beats(samples: np.ndarray, sampling_frequency: float) -> np.ndarray:
+    """Sample indices of the systolic peaks of a PPG window (first channel), with neurokit2.
+
+    ``neurokit2.ppg_clean`` (Elgendi's 0.5-8 Hz Butterworth band-pass) then ``neurokit2.ppg_findpeaks``
+    (Elgendi M. et al., "Systolic peak detection in acceleration photoplethysmograms measured from emergency
+    responders in tropical conditions", *PLoS ONE* 8 (2013) e76585, doi:10.1371/journal.pone.0076585).
+
+    Returns:
+        increasing sample indices (empty when nothing is found or the signal is flat).
+    """
+    import neurokit2 as nk
+
+    signal = np.nan_to_num(np.asarray(samples, dtype=float)[:, 0])
+    if len(signal) < 3 or float(np.ptp(signal)) == 0.0:
+        return np.zeros(0, dtype=int)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        cleaned = nk.ppg_clean(signal, sampling_rate=sampling_frequency)
+        info = nk.ppg_findpeaks(cleaned, sampling_rate=sampling_frequency)
+    return np.asarray(info["PPG_Peaks"], dtype=int)
+
+
+def rr_intervals(peaks: np.ndarray, sampling_frequency: float) -> np.ndarray:
+    """Beat-to-beat intervals in seconds, keeping the physiological ones (0.3-2.0 s, i.e. 30-200 bpm)."""
+    rr = np.diff(np.asarray(peaks, dtype=float)) / sampling_frequency
+    return rr[(rr >= 0.3) & (rr <= 2.0)]
+
+
+def heart_rate(samples: np.ndarray, sampling_frequency: float) -> float | None:
+    """Mean heart rate of a PPG window in beats per minute: ``60 / mean(RR)`` over the beats of
+    :func:`ppg_beats` (at least 5 intervals), as heartpy's ``bpm`` (van Gent P. et al., "HeartPy: A novel heart
+    rate algorithm for the analysis of noisy signals", *Transp. Res. F* 66 (2019) 368-378)."""
+    rr = rr_intervals(ppg_beats(samples, sampling_frequency), sampling_frequency)
+    if len(rr) < 5:
+        return None
+    return float(60.0 / rr.mean())
+
+
+def hrv_rmssd(samples: np.ndarray, sampling_frequency: float) -> float | None:
+    """RMSSD of a PPG window in milliseconds: ``neurokit2.hrv_time(...)["HRV_RMSSD"]`` on the beats of
+    :func:`ppg_beats` (at least 5 intervals). Source: Task Force of the European Society of Cardiology and the
+    North American Society of Pacing and Electrophysiology, "Heart rate variability: standards of measurement,
+    physiological interpretation and clinical use", *Circulation* 93 (1996) 1043-1065."""
+    import neurokit2 as nk
+
+    peaks = ppg_beats(samples, sampling_frequency)
+    if len(rr_intervals(peaks, sampling_frequency)) < 5:
+        return None
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        value = float(nk.hrv_time(peaks, sampling_rate=sampling_frequency)["HRV_RMSSD"].iloc[0])
+    return value if np.isfinite(value) else None
+
+
+def baevsky_stress_index(rr_s: np.ndarray) -> float | None:
+    """Baevsky's stress index ``SI = AMo / (2 · Mo · MxDMn)`` of RR intervals in seconds (unit 1/s²).
+
+    ``Mo`` (mode) is the centre of the most populated 50-ms bin of the RR histogram (seconds), ``AMo`` the
+    share of intervals in that bin (percent), ``MxDMn`` the range max(RR) - min(RR) (seconds). Source: Baevsky
+    R.M., Chernikova A.G., "Heart rate variability analysis: physiological foundations and main methods",
+    *Cardiometry* 10 (2017) 66-76, doi:10.12710/cardiometry.2017.10.6676 (normal 80-150; mental stress
+    raises it to several hundred).
+
+    Returns:
+        the index, or ``None`` for fewer than 5 intervals or a zero range.
+    """
+    rr = np.asarray(rr_s, dtype=float)
+    if len(rr) < 5:
+        return None
+    spread = float(rr.max() - rr.min())
+    if spread <= 0:
+        return None
+    edges = np.arange(np.floor(rr.min() / BAEVSKY_BIN_S) * BAEVSKY_BIN_S, rr.max() + BAEVSKY_BIN_S, BAEVSKY_BIN_S)
+    counts, edges = np.histogram(rr, bins=edges)
+    top = int(np.argmax(counts))
+    mode = float((edges[top] + edges[top + 1]) / 2)
+    amplitude = 100.0 * counts[top] / len(rr)
+    return float(amplitude / (2.0 * mode * spread))
+
+
+def stress_index(samples: np.ndarray, sampling_frequency: float) -> float | None:
+    """Baevsky's stress index (:func:`baevsky_stress_index`) of the RR intervals of a PPG window."""
+    return baevsky_stress_index(rr_intervals(ppg_beats(samples, sampling_frequency), sampling_frequency))
+
+
+def _eda(samples: np.ndarray, sampling_frequency: float):  # type: ignore[no-untyped-def]
+    import neurokit2 as nk
+
+    signal = np.nan_to_num(np.asarray(samples, dtype=float)[:, 0])
+    if len(signal) < 3 or float(np.ptp(signal)) == 0.0:
+        return None
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        frame, _ = nk.eda_process(signal, sampling_rate=sampling_frequency)
+    return frame
+
+
+def eda_tonic(samples: np.ndarray, sampling_frequency: float) -> float | None:
+    """Mean tonic skin-conductance level of an EDA/GSR window (sensor units, µS for a conductance sensor).
+
+    ``neurokit2.eda_process`` (low-pass clean, then the high-pass tonic/phasic split of ``eda_phasic``:
+    tonic = the < 0.05 Hz component; Boucsein W., *Electrodermal Activity*, 2nd ed., Springer 2012) and the mean
+    of ``EDA_Tonic``. A flat window gives its constant value.
+    """
+    signal = np.asarray(samples, dtype=float)[:, 0]
+    if len(signal) and float(np.ptp(np.nan_to_num(signal))) == 0.0:
+        return float(np.nan_to_num(signal)[0])
+    frame = _eda(samples, sampling_frequency)
+    if frame is None:
+        return None
+    value = float(frame["EDA_Tonic"].mean())
+    return value if np.isfinite(value) else None
+
+
+def eda_phasic_peaks_per_minute(samples: np.ndarray, sampling_frequency: float) -> float | None:
+    """Skin-conductance responses per minute of an EDA/GSR window: the ``SCR_Peaks`` that
+    ``neurokit2.eda_process`` finds in the phasic component (neurokit2's default method after Kim K.H. et al.,
+    "Emotion recognition system using short-term monitoring of physiological signals", *Med. Biol. Eng.
+    Comput.* 42 (2004) 419-427), divided by the window's length in minutes. A flat window gives 0."""
+    signal = np.asarray(samples, dtype=float)[:, 0]
+    minutes = len(signal) / sampling_frequency / 60.0
+    if len(signal) and float(np.ptp(np.nan_to_num(signal))) == 0.0:
+        return 0.0
+    frame = _eda(samples, sampling_frequency)
+    if frame is None or minutes <= 0:
+        return None
+    return float(frame["SCR_Peaks"].sum() / minutes)
+
+
+Function = Callable[[np.ndarray, float], float | None]
+
+#: Device kind → the functions computed on its streams, in the order of ``output.cognitive_analysis``.
+FUNCTIONS: dict[str, dict[str, Function]] = {
+    "eeg": {"eeg_engagement": eeg_engagement, "eeg_relaxation": eeg_relaxation},
+    "ppg": {"heart_rate": heart_rate, "hrv_rmssd": hrv_rmssd, "stress_index": stress_index},
+    "eda": {"eda_tonic": eda_tonic, "eda_phasic_peaks_per_minute": eda_phasic_peaks_per_minute},
+}
+FUNCTIONS["smartwatch"] = FUNCTIONS["ppg"]
+FUNCTIONS["gsr"] = FUNCTIONS["eda"]
+#: Every function name, in a stable order.
+FUNCTION_NAMES: tuple[str, ...] = tuple(dict.fromkeys(n for kind in ("eeg", "ppg", "eda") for n in FUNCTIONS[kind]))
+
+
+def compute(kind: str, samples: np.ndarray, sampling_frequency: float) -> dict[str, float | None]:
+    """Every function of device ``kind`` on one window: ``{name: value or None}`` (``{}`` for other kinds).
+
+    The PPG functions share one beat detection, the EEG ones one PSD. A function that raises gives ``None``
+    (logged at DEBUG).
+    """
+    functions = FUNCTIONS.get(kind)
+    if not functions:
+        return {}
+    if len(samples) < MIN_WINDOW_S.get(kind, 0.0) * sampling_frequency:
+        return dict.fromkeys(functions)
+    if kind in ("ppg", "smartwatch"):
+        return _cardiac(samples, sampling_frequency)
+    if kind == "eeg":  # both ratios from one PSD (same definitions as the functions)
+        try:
+            powers = eeg_band_powers(samples, sampling_frequency)
+        except Exception:  # noqa: BLE001
+            log.debug("EEG insights failed on a window", exc_info=True)
+            return dict.fromkeys(functions)
+        return {
+            "eeg_engagement": _ratio(powers["beta"], powers["alpha"] + powers["theta"]),
+            "eeg_relaxation": _ratio(powers["alpha"], powers["beta"]),
+        }
+    values: dict[str, float | None] = {}
+    for name, function in functions.items():
+        try:
+            value = function(samples, sampling_frequency)
+        except Exception:  # noqa: BLE001 - a window a library cannot analyse has no value
+            log.debug("insight %s failed on a window", name, exc_info=True)
+            value = None
+        values[name] = value if value is None or np.isfinite(value) else None
+    return values
+
+
+def _cardiac(samples: np.ndarray, sampling_frequency: float) -> dict[str, float | None]:
+    """heart_rate, hrv_rmssd and stress_index from one beat detection (same definitions as the functions)."""
+    import neurokit2 as nk
+
+    values: dict[str, float | None] = dict.fromkeys(FUNCTIONS["ppg"])
+    try:
+        peaks = ppg_beats(samples, sampling_frequency)
+        rr = rr_intervals(peaks, sampling_frequency)
+        if len(rr) < 5:
+            return values
+        values["heart_rate"] = float(60.0 / rr.mean())
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            rmssd = float(nk.hrv_time(peaks, sampling_rate=sampling_frequency)["HRV_RMSSD"].iloc[0])
+        values["hrv_rmssd"] = rmssd if np.isfinite(rmssd) else None
+        values["stress_index"] = baevsky_stress_index(rr)
+    except Exception:  # noqa: BLE001
+        log.debug("cardiac insights failed on a window", exc_info=True)
+    return values
+
+
+def resolve(insight: str) -> str:
+    """Function name of an insight id or path: ``output$neurobrave_stress2`` → ``stress_index``;
+    ``output$cognitive_analysis$heart_rate``, ``cognitive_analysis.heart_rate`` and ``heart_rate`` →
+    ``heart_rate`` (``$`` or ``.`` separate the parts; the last part names the function or an alias).
+
+    Raises:
+        ValueError: no such function (the message lists them).
+    """
+    name = str(insight).replace(".", "$").split("$")[-1].strip()
+    name = ALIASES.get(name, name)
+    if name not in FUNCTION_NAMES:
+        known = ", ".join((*FUNCTION_NAMES, *ALIASES))
+        raise ValueError(f"unknown insight {insight!r}; known: {known}")
+    return name
