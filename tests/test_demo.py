@@ -83,6 +83,11 @@ def test_demo_walks_through_the_real_data_twice(tmp_path: Path) -> None:
     # BrainSTEM file fields: the setup's arena picture goes up as multipart and comes back byte for byte
     assert "(PNG drawn with matplotlib) uploaded" in out
     assert "serves image/png, identical bytes, stored once in the content-addressed store at files/sha256/" in out
+    # TLS and OAuth2: HTTPS from the demo's own CA, then an authorization-code login whose token reads data
+    assert "local CA created" in out and (data_dir / "tls" / "ca.pem").is_file()
+    assert "restarted on the same data with --tls-cert/--tls-key: https://127.0.0.1:" in out
+    assert "over HTTPS with the OAuth2 token: 9,220 rows of" in out
+    assert "the same token now gets 401 (AuthenticationError, also a requests.HTTPError" in out
     second = run_demo(data_dir)
     assert second.returncode == 0, second.stdout[-3000:] + second.stderr[-3000:]
     again = " ".join(second.stdout.split())
@@ -91,6 +96,8 @@ def test_demo_walks_through_the_real_data_twice(tmp_path: Path) -> None:
     assert "0 created now" in again and "(0 records created now)" in again
     assert "Species: 26 with NCBI Taxonomy ids" in again
     assert "serves image/png, identical bytes" in again
+    assert "local CA reused" in again and "of an earlier run revoked" in again
+    assert "over HTTPS with the OAuth2 token: 9,220 rows of" in again
     assert len(list((data_dir / "memory-bases").glob("*.duckdb"))) == 2
     # NeuroSpeed: the same users again, new recorders, the same streams and files
     check_neurospeed(first.stdout, created=True)

@@ -198,8 +198,13 @@ def prepare_data_dir(settings: Settings, data: Datasets) -> Setup:
 # --------------------------------------------------------------------------------------------
 
 
-def start_server(settings: Settings) -> ServerProcess:
+def start_server(
+    settings: Settings, tls_cert: Path | None = None, tls_key: Path | None = None, tls_ca: Path | None = None
+) -> ServerProcess:
     """Start ``braindock serve`` on ``settings.host:settings.port`` and wait for ``/healthz``.
+
+    With ``tls_cert`` and ``tls_key`` (PEM files of ``braindock tls init``) it serves HTTPS, checked with the CA
+    ``tls_ca``.
 
     Raises:
         DemoError: the port is taken, the server exited, or it did not answer within 60 s.
@@ -219,6 +224,9 @@ def start_server(settings: Settings) -> ServerProcess:
             log_path=settings.data_dir / "demo-server.log",
             log_level="warning",
             timeout=START_TIMEOUT,
+            tls_cert=tls_cert,
+            tls_key=tls_key,
+            tls_ca=tls_ca,
         )
     except ServerStartError as exc:
         raise DemoError(taken if exc.port_in_use else str(exc)) from None
@@ -600,11 +608,25 @@ def run_demo(settings: Settings, keep_running: bool = False) -> int:
         except MissingDemoData as exc:
             raise DemoError(str(exc)) from None
 
-        tour.section("7. Done")
+        from braindock.demo_tls_oauth2 import run_tls_oauth2_tour
+
+        server = run_tls_oauth2_tour(
+            settings,
+            server,
+            tour,
+            lambda *args: _cli_ok(settings, *args),
+            email=EMAIL,
+            password=PASSWORD,
+            braincube_name=BRAINCUBE,
+            memory_base=setup.dryer,
+            start_tls_server=lambda cert, key, ca: start_server(settings, cert, key, ca),
+        )
+
+        tour.section("8. Done")
         if keep_running:
             tour.say(
-                f"The server keeps running at [bold]{server.url}[/] with token [bold]{setup.token}[/]. "
-                "Press Ctrl-C to stop it."
+                f"The server keeps running at [bold]{server.url}[/] with token [bold]{setup.token}[/] "
+                f"(trust [bold]{settings.data_dir / 'tls' / 'ca.pem'}[/]). Press Ctrl-C to stop it."
             )
             try:
                 with _interruptible():
@@ -619,7 +641,9 @@ def run_demo(settings: Settings, keep_running: bool = False) -> int:
         else:
             tour.say(
                 f"Stopping the server. Run [bold]braindock demo --keep-running[/] to keep it, or "
-                f"[bold]braindock serve --data-dir {settings.data_dir} --port {settings.port}[/] to serve this data."
+                f"[bold]braindock serve --data-dir {settings.data_dir} --port {settings.port}[/] to serve this data "
+                f"(add --tls-cert {settings.data_dir / 'tls' / 'server.pem'} --tls-key "
+                f"{settings.data_dir / 'tls' / 'server-key.pem'} for HTTPS)."
             )
         return 0
     except DemoError as exc:
