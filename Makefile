@@ -25,7 +25,8 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/ruff format --check src tests benchmarks
-	$(BIN)/python -m pytest
+	# three workers on two cores: most tests wait on servers and subprocesses; one file per worker at a time
+	$(BIN)/python -m pytest -n 3 --dist loadfile --durations=15
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks
