@@ -546,8 +546,11 @@ def neurospeed_python() -> Path:
     return ensure_neurospeed_venv()
 
 
-def run_neurospeed_runner(python: Path, spec: dict[str, Any], workdir: Path) -> dict[str, Any]:
-    """Run ``scripts/neurospeed_runner.py`` with ``spec`` in ``python`` (empty ``HOME`` in ``workdir``);
+def run_neurospeed_runner(
+    python: Path, spec: dict[str, Any], workdir: Path, runner: Path = NEUROSPEED_RUNNER
+) -> dict[str, Any]:
+    """Run ``runner`` (default ``scripts/neurospeed_runner.py``) with ``spec`` in ``python`` (empty ``HOME`` in
+    ``workdir``);
     returns its results (the client's stdout is kept under ``"_stdout"``)."""
     home = workdir / "home"
     home.mkdir(parents=True, exist_ok=True)
@@ -555,7 +558,7 @@ def run_neurospeed_runner(python: Path, spec: dict[str, Any], workdir: Path) -> 
     spec_path.write_text(json.dumps(spec))
     env = {**_hermetic_env(home), "PYTHONUNBUFFERED": "1"}
     completed = subprocess.run(
-        [str(python), str(NEUROSPEED_RUNNER), str(spec_path), str(results_path)],
+        [str(python), str(runner), str(spec_path), str(results_path)],
         capture_output=True,
         text=True,
         timeout=600,

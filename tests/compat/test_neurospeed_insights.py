@@ -9,8 +9,6 @@ signal, and that the macros are refused (``None``) once the customer's insights 
 
 from __future__ import annotations
 
-import json
-import subprocess
 import uuid
 from datetime import UTC, datetime
 from pathlib import Path
@@ -20,7 +18,7 @@ import numpy as np
 import pytest
 from scipy.signal import welch
 
-from tests.compat.conftest import SCRIPTS, _hermetic_env
+from tests.compat.conftest import SCRIPTS, run_neurospeed_runner
 from tests.conftest import RunningServer
 from tests.neurospeed.conftest import PASSWORD, new_customer
 
@@ -78,20 +76,8 @@ def signal_spec(signal: Any, stream_id: str, t0: float, packet_s: float, columns
 
 
 def run_runner(python: Path, spec: dict[str, Any], workdir: Path) -> dict[str, Any]:
-    home = workdir / "home"
-    home.mkdir(parents=True, exist_ok=True)
-    spec_path, results_path = workdir / "spec.json", workdir / "results.json"
-    spec_path.write_text(json.dumps(spec))
-    completed = subprocess.run(
-        [str(python), str(RUNNER), str(spec_path), str(results_path)],
-        capture_output=True,
-        text=True,
-        timeout=600,
-        cwd=str(workdir),
-        env={**_hermetic_env(home), "PYTHONUNBUFFERED": "1"},
-    )
-    assert completed.returncode == 0 and results_path.exists(), completed.stderr[-5000:]
-    results = json.loads(results_path.read_text())
+    """Run ``scripts/neurospeed_insights_runner.py`` (:func:`run_neurospeed_runner`); its own errors must be none."""
+    results = run_neurospeed_runner(python, spec, workdir, RUNNER)
     assert results["errors"] == [], results["errors"]
     return results
 
