@@ -247,6 +247,15 @@ def _consent_page(request: Request, application: str, email: str, scope: str, cs
 # -- the authorization endpoint ----------------------------------------------------------------------------
 
 
+def _csrf_token(request: Request) -> str:
+    """The browser's ``BD_CSRF`` value when it is one this page made (32 URL-safe characters), else a new one:
+    a page opened in a second tab does not invalidate the form of the first."""
+    current = request.cookies.get(CSRF_COOKIE, "")
+    if len(current) == 32 and all(c.isascii() and (c.isalnum() or c in "-_") for c in current):
+        return current
+    return secrets.token_urlsafe(24)
+
+
 def _sso_account(request: Request, session: Any) -> Account | None:
     """The account of a valid ``BD_SSO`` cookie, or ``None``.
 
@@ -266,7 +275,7 @@ def _authorize(request: Request, form: list[tuple[str, str]]) -> Response:
     """The authorization endpoint's work for GET and POST (runs in a worker thread: argon2, database)."""
     services = request.app.state.services
     fields = dict(form)
-    csrf = secrets.token_urlsafe(24)
+    csrf = _csrf_token(request)
     with services.database.session() as session:
         server = SsoAuthorizationServer(session, services.settings)
         try:
@@ -414,6 +423,7 @@ def _token_endpoint(request: Request, form: list[tuple[str, str]] | None, revoke
     if repeated:
         return _oauth2_error(400, "invalid_request", f"{repeated[0]}: repeated parameter (RFC 6749 3.2)")
     if not _basic_is_readable(request):
+        report_login(request.scope, False)
         return _oauth2_error(
             401,
             "invalid_client",
@@ -430,11 +440,15 @@ def _token_endpoint(request: Request, form: list[tuple[str, str]] | None, revoke
             else:
                 result = server.create_token_response(oauth2_request)
         except OAuth2Error as error:
+            report_login(request.scope, False if error.error == "invalid_client" else None)
             return _error_response(error)
         except ValueError as error:
             if not _is_unprintable(error):
                 raise
             return _unprintable()
+        status = result[0]
+        failed = status == 401 or (isinstance(result[1], dict) and result[1].get("error") == "invalid_client")
+        report_login(request.scope, False if failed else None)
         return _to_response(result)
 
 

@@ -46,6 +46,9 @@ LOGIN_PATHS: dict[str, str] = {
     "/api/auth/token": "email",  # BrainSTEM 2025 documentation form
     "/account/authorize": "email",  # BrainSTEM device-login approval page (HTML form)
     "/sso-server/vendors/braincube/authorize.jsp": "email",  # Braincube SSO OAuth2 login page (HTML form)
+    # Braincube SSO OAuth2 client authentication (client_secret): per IP only, failures reported by the handler.
+    "/sso-server/ws/oauth2/token": "oauth2_client",
+    "/sso-server/ws/oauth2/revoke": "oauth2_client",
 }
 #: Answers that count as a failed attempt.
 FAILURE_STATUSES = frozenset({400, 401, 403})
@@ -145,6 +148,8 @@ class FailureLog:
 
 def account_key(kind: str, body: bytes, content_type: str) -> str | None:
     """The account a login body names, normalised (``email:<lower-case>`` or ``nsuser:<id>/<name>``)."""
+    if kind == "oauth2_client":
+        return None  # a client_id is public: only the IP's failures count (no lock-out of an application)
     fields = _fields(body, content_type)
     if kind == "neurospeed_user":
         tenant, username = fields.get("account_id"), fields.get("username")
