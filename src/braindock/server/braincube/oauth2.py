@@ -272,7 +272,7 @@ def _sso_account(request: Request, session: Any) -> Account | None:
 
 
 def _authorize(request: Request, form: list[tuple[str, str]]) -> Response:
-    """The authorization endpoint's work for GET and POST (runs in a worker thread: argon2, database)."""
+    """The authorization endpoint's work for GET and POST (runs in a worker thread: argon2 password check, database)."""
     services = request.app.state.services
     fields = dict(form)
     csrf = _csrf_token(request)
