@@ -92,6 +92,13 @@ def serve(
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(2) from None
     settings.ensure_dirs()
+    if log_level.lower() == "debug":
+        # braindock's and Authlib's debug records to stderr too (redacted: log_redaction filters root handlers).
+        import logging
+
+        logging.basicConfig(level=logging.WARNING)
+        for name in ("braindock", "authlib"):
+            logging.getLogger(name).setLevel(logging.DEBUG)
     scheme = "https" if tls else "http"
     _note(f"braindock serving {settings.data_dir} on {scheme}://{settings.host}:{settings.port}")
     ssl_options = {"ssl_certfile": str(tls[0]), "ssl_keyfile": str(tls[1])} if tls else {}
@@ -162,7 +169,7 @@ def token_create(
     services = _services(data_dir)
     try:
         with services.database.session() as session:
-            row, token = issue_token(session, get_account(session, email), scope)
+            row, token = issue_token(session, get_account(session, email), scope or None)
             _note(f"token {row.public_id} for {email}, scopes {' '.join(row.scopes)}")
         typer.echo(token)
     except ApiError as exc:

@@ -132,7 +132,7 @@ def run_tls_oauth2_tour(
         tour.say(f"  application {revoked} of an earlier run revoked (its secret was shown only once)")
     tour.code(f'braindock oauth-app create "{APP_NAME}" --redirect-uri {REDIRECT_URI}', "bash")
     tour.say(
-        f"  client_id [bold]{client_id}[/], client secret printed once and stored as an argon2 hash "
+        f"  client_id [bold]{client_id}[/], client secret printed once and stored as a SHA-256 digest "
         "(the application braincube-token-getter asks for)"
     )
 

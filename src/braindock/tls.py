@@ -21,6 +21,8 @@ import datetime as dt
 import ipaddress
 import os
 import ssl
+import stat
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -59,12 +61,18 @@ class TlsFiles:
 
 
 def _write_private(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` readable by its owner only (mode 0600 from the start)."""
+    """Write ``data`` to ``path`` readable by its owner only: opened with mode 0600, never through a symbolic
+    link (``O_NOFOLLOW``), and ``fchmod`` to 0600 before the first byte (an existing file keeps its old mode
+    on ``open``)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_NOFOLLOW", 0)
+    try:
+        fd = os.open(path, flags, 0o600)
+    except OSError as exc:
+        raise TlsError(f"{path}: cannot write it ({exc.strerror})") from None
     with os.fdopen(fd, "wb") as handle:
+        os.fchmod(handle.fileno(), 0o600)
         handle.write(data)
-    os.chmod(path, 0o600)
 
 
 def _pem_key(key: ec.EllipticCurvePrivateKey) -> bytes:
@@ -161,7 +169,8 @@ def init_tls(directory: Path, hosts: list[str]) -> TlsFiles:
         The paths written (:class:`TlsFiles`).
 
     Raises:
-        TlsError: no host, an invalid host name, or an existing CA that cannot be read.
+        TlsError: no host, an invalid host name, an existing CA that cannot be read, or a ``ca.pem`` whose
+            ``ca-key.pem`` is missing (never silently replaced: clients trust that CA).
     """
     if not hosts:
         raise TlsError("give at least one --host")
@@ -169,7 +178,12 @@ def init_tls(directory: Path, hosts: list[str]) -> TlsFiles:
     directory = Path(directory)
     ca_cert_path, ca_key_path = directory / "ca.pem", directory / "ca-key.pem"
     now = dt.datetime.now(dt.UTC)
-    created = not (ca_cert_path.exists() and ca_key_path.exists())
+    if ca_cert_path.exists() and not ca_key_path.exists():
+        raise TlsError(
+            f"{ca_cert_path} exists but its key {ca_key_path} is missing: restore the key, or delete {ca_cert_path} "
+            "to create a new CA (every client must then trust the new ca.pem)"
+        )
+    created = not ca_cert_path.exists()
     if created:
         ca_cert, ca_key = _new_ca(now)
         _write_private(ca_key_path, _pem_key(ca_key))
@@ -214,6 +228,8 @@ def check_server_files(cert: Path | None, key: Path | None) -> tuple[Path, Path]
     Raises:
         TlsError: only one of them is given, a file is missing or unreadable, or they are not a PEM
             certificate chain and its private key (the message names the file and the reason).
+
+    A key file readable by group or others is served anyway, with a warning on stderr.
     """
     if cert is None and key is None:
         return None
@@ -236,6 +252,12 @@ def check_server_files(cert: Path | None, key: Path | None) -> tuple[Path, Path]
         private = serialization.load_pem_private_key(data["--tls-key"], password=None)
     except (ValueError, TypeError):
         raise TlsError(f"--tls-key {key}: not an unencrypted PEM private key") from None
+    mode = stat.S_IMODE(key.stat().st_mode)
+    if mode & 0o077:
+        print(
+            f"warning: --tls-key {key} is readable by group or others (mode {mode:04o}); run chmod 600 on it",
+            file=sys.stderr,
+        )
     if _public_der(chain[0].public_key()) != _public_der(private.public_key()):
         raise TlsError(f"--tls-key {key} is not the key of the certificate in --tls-cert {cert}")
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)

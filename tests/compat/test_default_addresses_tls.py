@@ -360,3 +360,48 @@ def test_brainstem_020_with_its_builtin_address(
             headers={"Authorization": f"Bearer {stem_over_tls['token']}"},
         )
         assert response.status_code == 404
+
+
+def test_tls_key_files_are_private_and_a_lost_ca_key_is_refused(tmp_path: Path) -> None:
+    data_dir = tmp_path / "data"
+    tls = data_dir.resolve() / "tls"
+    tls.mkdir(parents=True)
+    # A pre-existing world-readable key file is rewritten with mode 0600, not left as it was.
+    (tls / "server-key.pem").write_text("old")
+    (tls / "server-key.pem").chmod(0o644)
+    # A symbolic link in place of a key file is not followed (its target stays untouched).
+    target = tmp_path / "elsewhere.txt"
+    target.write_text("keep me")
+    (tls / "ca-key.pem").symlink_to(target)
+    linked = run_cli(data_dir, "tls", "init", "--host", "localhost")
+    assert linked.returncode == 2 and linked.stderr.startswith("error: ") and "ca-key.pem" in linked.stderr
+    assert target.read_text() == "keep me" and "Traceback" not in linked.stderr
+    (tls / "ca-key.pem").unlink()
+
+    assert run_cli(data_dir, "tls", "init", "--host", "localhost").returncode == 0
+    for key in ("ca-key.pem", "server-key.pem"):
+        assert stat.S_IMODE((tls / key).stat().st_mode) == 0o600, key
+    assert b"PRIVATE KEY" in (tls / "server-key.pem").read_bytes()
+
+    # ca.pem without its key: refused, the CA clients trust is not replaced by a new one.
+    ca = (tls / "ca.pem").read_bytes()
+    (tls / "ca-key.pem").unlink()
+    lost = run_cli(data_dir, "tls", "init", "--host", "localhost")
+    assert lost.returncode == 2 and lost.stdout == ""
+    assert lost.stderr.startswith("error: ") and "ca-key.pem is missing" in lost.stderr
+    assert (tls / "ca.pem").read_bytes() == ca and not (tls / "ca-key.pem").exists()
+
+
+def test_serve_warns_about_a_readable_tls_key(tmp_path: Path) -> None:
+    data_dir = tmp_path / "data"
+    assert run_cli(data_dir, "tls", "init", "--host", "127.0.0.1").returncode == 0
+    tls = data_dir.resolve() / "tls"
+    (tls / "server-key.pem").chmod(0o640)
+    server = RunningServer.start(
+        data_dir, tls_cert=tls / "server.pem", tls_key=tls / "server-key.pem", tls_ca=tls / "ca.pem"
+    )
+    try:
+        assert httpx.get(server.url + "/healthz", verify=server.verify, timeout=60).status_code == 200
+        assert "readable by group or others (mode 0640)" in server.log()
+    finally:
+        server.stop()

@@ -219,9 +219,7 @@ def test_refresh_rotates_and_revocation_ends_tokens_and_sessions(site: Site) -> 
     assert second["access_token"] != first["access_token"]
     assert second["refresh_token"] != first["refresh_token"]
     assert second["scope"] == "BASE API"
-    # The spent refresh token is refused; the new pair works.
-    reused = httpx.post(site.url + TOKEN, data=refresh, timeout=60)
-    assert reused.status_code == 400 and reused.json()["error"] == "invalid_grant"
+    # The new pair works (reusing the spent refresh token: test_reused_refresh_token_revokes_the_grant).
     bearer = {"Authorization": f"Bearer {second['access_token']}"}
     assert me(site, bearer).status_code == 200
     session = {"IPLSSOTOKEN": open_session(site, second["access_token"]).json()["token"]}
@@ -286,13 +284,17 @@ def test_second_authorization_reuses_the_sso_cookie(site: Site) -> None:
         assert second.status_code == 302
         assert code_of(first.headers["location"]) != code_of(second.headers["location"])
 
+        # The SSO cookie is a login of this page only, not an API session.
+        assert cookie.value.startswith("bd_l")
+        assert me(site, {"IPLSSOTOKEN": cookie.value}).status_code == 401
         # "Not you?": the SSO session ends, the login form comes back, and bob signs in instead.
-        assert me(site, {"IPLSSOTOKEN": cookie.value}).json()["userEmail"] == "alice@example.com"
         page = client.get(url)
         switched = client.post(url, data={"csrf_token": hidden(page.text, "csrf_token"), "action": "switch"})
         assert switched.status_code == 200 and 'name="password"' in switched.text
         assert "BD_SSO" not in [c.name for c in client.cookies.jar]
-        assert me(site, {"IPLSSOTOKEN": cookie.value}).status_code == 401
+        with browser(site) as replay:
+            replay.cookies.set("BD_SSO", cookie.value)
+            assert 'name="password"' in replay.get(url).text  # the revoked login cookie is not a login
         page = sign_in(client, url, "bob@example.com", "bob-password")
         assert "bob@example.com" in page.text
         third = consent(client, url, page)
@@ -548,7 +550,9 @@ def test_no_secret_is_stored_in_the_clear(site: Site) -> None:
     with sqlite3.connect(database) as connection:
         hashes = [row[0] for row in connection.execute("SELECT secret_hash FROM oauth2_applications")]
         digests = {row[0] for row in connection.execute("SELECT access_digest FROM oauth2_tokens")}
-    assert hashes and all(value.startswith("$argon2id$") for value in hashes)
+    # 256-bit random client secrets: a SHA-256 digest (see storage/oauth2_models.py), not argon2.
+    assert hashes and all(value.startswith("sha256$") for value in hashes)
+    assert "sha256$" + hashlib.sha256(site.app.client_secret.encode()).hexdigest() in hashes
     assert hashlib.sha256(tokens["access_token"].encode()).hexdigest() in digests
     stored = b"".join(path.read_bytes() for path in database.parent.glob("braindock.sqlite*"))
     log = site.server.log()
@@ -593,3 +597,236 @@ def test_expired_code_and_expired_access_token(tmp_path: Path) -> None:
         assert refreshed.status_code == 200, refreshed.text
     finally:
         stop_server(server)
+
+
+# -- security review regressions ---------------------------------------------------------------------------
+
+
+def refresh_with(site: Site, refresh_token: str) -> httpx.Response:
+    data = {
+        "grant_type": "refresh_token",
+        "refresh_token": refresh_token,
+        "client_id": site.app.client_id,
+        "client_secret": site.app.client_secret,
+    }
+    return httpx.post(site.url + TOKEN, data=data, timeout=60)
+
+
+def test_an_exchanged_session_is_not_a_login_cookie(site: Site) -> None:
+    """An application approved for BASE cannot sign in to the consent page with the session it can open and
+    approve itself API."""
+    base = exchange_code(site, code_of(authorize(site, authorize_url(site.app, scope="BASE"))))
+    assert base.status_code == 200 and base.json()["scope"] == "BASE"
+    opened = open_session(site, base.json()["access_token"])
+    assert opened.status_code == 200, opened.text
+    wider = authorize_url(site.app, scope="API")
+    with browser(site) as attacker:
+        attacker.cookies.set("BD_SSO", opened.json()["token"])
+        page = attacker.get(wider)
+        assert page.status_code == 200
+        assert 'name="password"' in page.text and "alice@example.com" not in page.text
+        allowed = attacker.post(
+            wider, data={"csrf_token": hidden(page.text, "csrf_token"), "action": "consent", "decision": "allow"}
+        )
+    assert allowed.status_code == 401 and "location" not in allowed.headers
+
+
+def test_not_you_does_not_reset_the_failed_login_count(site: Site) -> None:
+    site.server.cli("account", "create", "victim@example.com", "--password", "victim-password")
+    url = authorize_url(site.app)
+    with browser(site) as client:
+
+        def post(**fields: str) -> int:
+            page = client.get(url)
+            data = {"csrf_token": hidden(page.text, "csrf_token"), "email": "victim@example.com", **fields}
+            return client.post(url, data=data).status_code
+
+        assert [post(action="login", password="guess") for _ in range(9)] == [401] * 9
+        # "Not you?" naming the account answers 200 but checks no password: it must not clear the failures.
+        assert post(action="switch") == 200
+        assert post(action="login", password="guess") == 401  # the 10th failure
+        assert post(action="login", password="victim-password") == 429
+
+
+def test_oauth2_tokens_need_braincube_write_for_authoring(site: Site, tmp_path: Path) -> None:
+    csv_path = tmp_path / "doomed.csv"
+    csv_path.write_text(CSV)
+    site.server.cli("memory-base", "import", "cube-alice", str(csv_path), "--name", "doomed line")
+    pat = {"X-api-key": site.server.cli("token", "create", "alice@example.com")}
+    items = memory_bases(site, "cube-alice", pat).json()["items"]
+    doomed = next(item["bcId"] for item in items if item["name"] == "doomed line")
+    path = f"{site.url}/braincube/cube-alice/braincube/mb/{doomed}"
+
+    read = new_tokens(site)  # BASE API: reads
+    bearer = {"Authorization": f"Bearer {read['access_token']}"}
+    session = {"IPLSSOTOKEN": open_session(site, read["access_token"]).json()["token"]}
+    for headers in (bearer, session):
+        refused = httpx.delete(path, headers=headers, timeout=60)
+        assert refused.status_code == 403 and "BRAINCUBE_WRITE" in refused.text
+    assert "doomed line" in memory_bases(site, "cube-alice", bearer).text
+
+    # The consent page says what each scope allows.
+    writer = create_app(site.server, "Writer", "--scope", "API", "--scope", "BRAINCUBE_WRITE")
+    url = authorize_url(writer, scope="API BRAINCUBE_WRITE")
+    with browser(site) as client:
+        page = sign_in(client, url, "alice@example.com", "alice-password")
+        assert "no changes" in page.text and "create, change and delete memory bases" in page.text
+        code = code_of(consent(client, url, page).headers["location"])
+    write = exchange_code(site, code, writer)
+    assert write.status_code == 200 and write.json()["scope"] == "API BRAINCUBE_WRITE"
+    deleted = httpx.delete(path, headers={"Authorization": f"Bearer {write.json()['access_token']}"}, timeout=60)
+    assert deleted.status_code == 200, deleted.text
+    assert "doomed line" not in memory_bases(site, "cube-alice", pat).text
+    # Registered without --scope, an application gets no write scope.
+    default = create_app(site.server, "Default scopes")
+    listed = [line.split("\t") for line in site.server.cli("oauth-app", "list").splitlines()]
+    assert next(line for line in listed if line[0] == default.client_id)[2] == "BRAINCUBE,SSO_READ,API,BASE"
+
+
+def test_reused_refresh_token_revokes_the_grant(site: Site) -> None:
+    first = new_tokens(site)
+    second = refresh_with(site, first["refresh_token"])
+    assert second.status_code == 200, second.text
+    second_bearer = {"Authorization": f"Bearer {second.json()['access_token']}"}
+    assert me(site, second_bearer).status_code == 200
+    replay = refresh_with(site, first["refresh_token"])
+    assert replay.status_code == 400 and replay.json()["error"] == "invalid_grant"
+    # The replay ends the whole family: both access tokens and the rotated refresh token.
+    assert me(site, second_bearer).status_code == 401
+    assert me(site, {"Authorization": f"Bearer {first['access_token']}"}).status_code == 401
+    assert refresh_with(site, second.json()["refresh_token"]).status_code == 400
+
+
+def test_revoking_a_refresh_token_ends_every_access_token_of_its_grant(site: Site) -> None:
+    first = new_tokens(site)
+    second = refresh_with(site, first["refresh_token"]).json()
+    first_bearer = {"Authorization": f"Bearer {first['access_token']}"}
+    session = {"IPLSSOTOKEN": open_session(site, first["access_token"]).json()["token"]}
+    assert me(site, first_bearer).status_code == 200 and me(site, session).status_code == 200
+    revoked = httpx.post(
+        site.url + REVOKE,
+        data={"token": second["refresh_token"], "token_type_hint": "refresh_token"},
+        auth=(site.app.client_id, site.app.client_secret),
+        timeout=60,
+    )
+    assert revoked.status_code == 200
+    assert me(site, first_bearer).status_code == 401
+    assert me(site, session).status_code == 401
+    assert me(site, {"Authorization": f"Bearer {second['access_token']}"}).status_code == 401
+
+
+def test_bodies_are_capped(site: Site) -> None:
+    big = "x" * (70 * 1024)
+    for path in (TOKEN, REVOKE):
+        answer = httpx.post(site.url + path, data={"grant_type": "authorization_code", "code": big}, timeout=60)
+        assert answer.status_code == 413 and "request body" in answer.text, answer.text
+
+    def chunks() -> Iterator[bytes]:  # no Content-Length: chunked transfer encoding
+        yield b"grant_type=authorization_code&code="
+        for _ in range(70):
+            yield b"y" * 1024
+
+    chunked = httpx.post(
+        site.url + TOKEN,
+        content=chunks(),
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+        timeout=60,
+    )
+    assert chunked.status_code == 413
+    login = httpx.post(site.url + authorize_url(site.app), data={"action": "login", "email": big}, timeout=60)
+    assert login.status_code == 413 and "request body" in login.json()["message"]
+
+
+def test_token_endpoint_request_errors(site: Site) -> None:
+    code = code_of(authorize(site, authorize_url(site.app)))
+    twice = httpx.post(
+        site.url + TOKEN,
+        content=urlencode(
+            [
+                ("grant_type", "authorization_code"),
+                ("code", code),
+                ("code", code),
+                ("redirect_uri", REDIRECT),
+                ("client_id", site.app.client_id),
+                ("client_secret", site.app.client_secret),
+            ]
+        ),
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+        timeout=60,
+    )
+    assert twice.status_code == 400 and twice.json()["error"] == "invalid_request"
+    assert "code" in twice.json()["error_description"]
+    latin1 = base64.b64encode(site.app.client_id.encode() + b":\xe9\xff").decode()
+    odd = httpx.post(
+        site.url + TOKEN,
+        data={"grant_type": "authorization_code", "code": code, "redirect_uri": REDIRECT},
+        headers={"Authorization": f"Basic {latin1}"},
+        timeout=60,
+    )
+    assert odd.status_code == 401 and odd.json()["error"] == "invalid_client"
+    # The code was never redeemed by those: it still works.
+    assert exchange_code(site, code).status_code == 200
+
+
+def test_open_with_token_gives_the_account_only_to_sso_read(site: Site) -> None:
+    path = "/sso-server/rest/session/openWithToken"
+    api = exchange_code(site, code_of(authorize(site, authorize_url(site.app, scope="API")))).json()
+    answer = open_session(site, api["access_token"], path)
+    assert answer.status_code == 200 and set(answer.json()) == {"token", "expiresIn"}
+    both = new_tokens(site)
+    answer = open_session(site, both["access_token"], path).json()
+    assert answer["userEmail"] == "alice@example.com"
+    assert [item["name"] for item in answer["accessList"]] == ["cube-alice"]
+
+
+def test_redirect_uris_must_be_https_except_loopback(site: Site) -> None:
+    for uri in ("http://127.0.0.1:8765/cb", "http://localhost/cb", "http://[::1]:9000/cb"):
+        assert create_app(site.server, "Native", redirect=uri).client_id.startswith("bdc_")
+    for uri, said in (
+        ("http://example.com/cb", "https"),
+        ("https://exämple.com/cb", "ASCII"),
+        ("https://example.com/" + "a" * 2000, "2000"),
+    ):
+        bad = site.server.cli_result("oauth-app", "create", "X", "--redirect-uri", uri)
+        assert bad.returncode == 1 and "redirect_uri" in bad.stderr and said in bad.stderr, bad.stderr
+        assert bad.stdout == ""
+
+
+def test_session_lifetime_follows_the_access_token_and_debug_log_has_no_token(tmp_path: Path) -> None:
+    server = RunningServer.start(
+        tmp_path / "data", env={"BRAINDOCK_OAUTH2_ACCESS_TOKEN_TTL_S": "300"}, log_level="debug"
+    )
+    try:
+        seed(server, tmp_path)
+        site = Site(server, create_app(server, "Debugged"))
+        tokens = new_tokens(site)
+        assert tokens["expires_in"] == 300
+        opened = open_session(site, tokens["access_token"])
+        assert opened.status_code == 200
+        assert 0 < opened.json()["expiresIn"] <= 300
+        refreshed = refresh_with(site, tokens["refresh_token"])
+        assert refreshed.status_code == 200
+        log = server.log()
+        assert "Issue token" in log  # Authlib's debug line is there, redacted
+        for secret in (tokens["access_token"], tokens["refresh_token"], refreshed.json()["access_token"]):
+            assert secret not in log
+    finally:
+        stop_server(server)
+
+
+def test_a_second_tab_keeps_the_first_forms_csrf_token(site: Site) -> None:
+    url = authorize_url(site.app)
+    with browser(site) as client:
+        first = client.get(url)
+        second = client.get(url)
+        assert hidden(first.text, "csrf_token") == hidden(second.text, "csrf_token")
+        data = {
+            "csrf_token": hidden(first.text, "csrf_token"),
+            "action": "login",
+            "email": "alice@example.com",
+            "password": "alice-password",
+        }
+        assert "Allow" in client.post(url, data=data).text
+    with browser(site) as client:
+        client.cookies.set("BD_CSRF", "short", path="/sso-server" + AUTHORIZE)
+        assert hidden(client.get(url).text, "csrf_token") != "short"

@@ -51,7 +51,7 @@ def _statuses(path: str, method: str, tags: list[str]) -> list[int]:
     elif not public:
         statuses += [401, 403]
     if login:
-        statuses += [401, 429]
+        statuses += [401, 413, 429]  # 413: a body over login_limits.MAX_PARSED_BODY
     if any(tag.startswith("brainstem") for tag in tags) and not public:
         statuses.append(405)
     if method in ("post", "put", "delete", "patch") or "exporter" in path or "recorder" in path:

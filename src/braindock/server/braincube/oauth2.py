@@ -9,10 +9,10 @@ and puts the ``access_token`` into the connector's ``config.json`` as ``oauth2_t
   consent page; *Allow* answers ``302`` to the ``redirect_uri`` with ``code`` (last, after ``state``: the
   token getter takes everything after ``code=``), *Deny* with ``error=access_denied``. Both forms carry a CSRF
   token (double-submit cookie ``BD_CSRF``); the login sets an HttpOnly SSO cookie ``BD_SSO`` (a 12-hour
-  braindock session token with the ``SSO_READ`` scope) so a second authorization skips the login; the consent
-  page's *Not you?* button (``action=switch``) revokes that session and shows the login form again. A request
-  naming no registered application or a redirect URI it did not register is answered with JSON
-  ``400 {"error", "error_description"}`` and never redirected (RFC 6749 4.1.2.1).
+  braindock token of its own kind ``sso``, accepted by this page only) so a second authorization skips
+  the login; the consent page's *Not you?* button (``action=switch``) revokes that session and shows
+  the login form again. A request naming no registered application or a redirect URI it did not
+  register is answered with JSON ``400 {"error", "error_description"}`` and never redirected (RFC 6749 4.1.2.1).
 * ``POST /sso-server/ws/oauth2/token``: RFC 6749 4.1.3 / 6 token endpoint (``authorization_code`` with optional
   PKCE ``code_verifier``, ``refresh_token``); clients authenticate by ``client_secret_post`` or
   ``client_secret_basic``. Answers ``{"access_token", "token_type": "Bearer", "expires_in", "refresh_token",
@@ -25,6 +25,7 @@ Protocol logic is Authlib's (``braindock.server.identity.oauth2.server``).
 
 from __future__ import annotations
 
+import base64
 import hmac
 import html
 import json
@@ -38,6 +39,7 @@ from fastapi.responses import HTMLResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from braindock.server.identity.accounts import authenticate
+from braindock.server.identity.login_limits import report_login
 from braindock.server.identity.oauth2.applications import SCOPE_DESCRIPTIONS
 from braindock.server.identity.oauth2.server import SsoAuthorizationServer, StarletteOAuth2Request
 from braindock.server.identity.tokens import SESSION_LIFETIME, issue_token, revoke_token
@@ -106,14 +108,35 @@ _PAGE_HEADERS = {
 # -- request plumbing --------------------------------------------------------------------------------------
 
 
-async def _form(request: Request) -> list[tuple[str, str]]:
-    """The ``application/x-www-form-urlencoded`` body as pairs (empty for other bodies)."""
+async def _form(request: Request) -> list[tuple[str, str]] | None:
+    """The ``application/x-www-form-urlencoded`` body as pairs (empty for other bodies); ``None`` when the
+    body is larger than :data:`MAX_FORM_BYTES` (reading stops there, the rest is never buffered)."""
     if "application/x-www-form-urlencoded" not in request.headers.get("content-type", ""):
         return []
-    body = await request.body()
-    if len(body) > MAX_FORM_BYTES:
-        return []
-    return parse_qsl(body.decode("utf-8", "replace"), keep_blank_values=True)
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > MAX_FORM_BYTES:
+        return None
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > MAX_FORM_BYTES:
+            return None
+        chunks.append(chunk)
+    return parse_qsl(b"".join(chunks).decode("utf-8", "replace"), keep_blank_values=True)
+
+
+_TOO_LARGE = f"request body: larger than {MAX_FORM_BYTES} bytes"
+
+
+def _oauth2_error(status: int, error: str, description: str, headers: dict[str, str] | None = None) -> Response:
+    body = json.dumps({"error": error, "error_description": description})
+    return Response(body, status_code=status, media_type="application/json", headers=headers)
+
+
+def _is_unprintable(error: ValueError) -> bool:
+    """Whether ``error`` is Authlib refusing an error description outside printable ASCII (``OAuth2Error``)."""
+    return "forbidden characters" in str(error)
 
 
 def _oauth2_request(request: Request, form: list[tuple[str, str]], payload_from: str) -> StarletteOAuth2Request:
@@ -224,20 +247,35 @@ def _consent_page(request: Request, application: str, email: str, scope: str, cs
 # -- the authorization endpoint ----------------------------------------------------------------------------
 
 
+def _csrf_token(request: Request) -> str:
+    """The browser's ``BD_CSRF`` value when it is one this page made (32 URL-safe characters), else a new one:
+    a page opened in a second tab does not invalidate the form of the first."""
+    current = request.cookies.get(CSRF_COOKIE, "")
+    if len(current) == 32 and all(c.isascii() and (c.isalnum() or c in "-_") for c in current):
+        return current
+    return secrets.token_urlsafe(24)
+
+
 def _sso_account(request: Request, session: Any) -> Account | None:
-    """The account of a valid ``BD_SSO`` cookie, or ``None``."""
+    """The account of a valid ``BD_SSO`` cookie, or ``None``.
+
+    Only a token of kind ``"sso"`` counts, and only this page issues those (after a password login): a
+    session token that ``/ws/oauth2/session`` handed out for an application's OAuth2 token is refused, or
+    the application could sign in as the user and approve itself a wider scope.
+    """
     value = request.cookies.get(SSO_COOKIE)
     if not value:
         return None
-    caller = request.app.state.services.verifier.verify(session, value, ("session",))
+    # Only the login page's own tokens (kind "sso"): a session token from the OAuth2 exchange is not a login.
+    caller = request.app.state.services.verifier.verify(session, value, ("sso",))
     return session.get(Account, caller.account_id) if caller is not None else None
 
 
 def _authorize(request: Request, form: list[tuple[str, str]]) -> Response:
-    """The authorization endpoint's work for GET and POST (runs in a worker thread: argon2, database)."""
+    """The authorization endpoint's work for GET and POST (runs in a worker thread: argon2 password check, database)."""
     services = request.app.state.services
     fields = dict(form)
-    csrf = secrets.token_urlsafe(24)
+    csrf = _csrf_token(request)
     with services.database.session() as session:
         server = SsoAuthorizationServer(session, services.settings)
         try:
@@ -245,7 +283,9 @@ def _authorize(request: Request, form: list[tuple[str, str]]) -> Response:
             grant = server.get_consent_grant(oauth2_request)
         except OAuth2Error as error:
             return _error_response(error)
-        except ValueError:
+        except ValueError as error:
+            if not _is_unprintable(error):
+                raise
             return _unprintable()
         application = grant.request.client.row.name
         scope = grant.request.scope or ""
@@ -266,9 +306,10 @@ def _authorize(request: Request, form: list[tuple[str, str]]) -> Response:
         action = fields.get("action")
         if action == "login":
             account = authenticate(session, fields.get("email", ""), fields.get("password", ""))
+            report_login(request.scope, account is not None)
             if account is None:
                 return _login_page(request, application, csrf, "Wrong e-mail or password.", 401)
-            _, sso_token = issue_token(session, account, ["SSO_READ"], kind="session", lifetime=SESSION_LIFETIME)
+            _, sso_token = issue_token(session, account, ["SSO_READ"], kind="sso", lifetime=SESSION_LIFETIME)
             page = _consent_page(request, application, account.email, scope, csrf)
             page.set_cookie(
                 SSO_COOKIE,
@@ -280,9 +321,10 @@ def _authorize(request: Request, form: list[tuple[str, str]]) -> Response:
                 path="/sso-server",
             )
             return page
+        report_login(request.scope, None)  # not a password check: neither a failure nor a success
         if action == "switch":
             value = request.cookies.get(SSO_COOKIE, "")
-            if account is not None and value.startswith("bd_s"):
+            if account is not None and value.startswith("bd_l"):
                 revoke_token(session, value[4:].partition("_")[0])
             page = _login_page(request, application, csrf)
             page.delete_cookie(SSO_COOKIE, path="/sso-server")
@@ -294,7 +336,9 @@ def _authorize(request: Request, form: list[tuple[str, str]]) -> Response:
         grant_user = account if fields["decision"] == "allow" else None
         try:
             result = server.create_authorization_response(oauth2_request, grant_user, grant)
-        except ValueError:
+        except ValueError as error:
+            if not _is_unprintable(error):
+                raise
             return _unprintable()
         return _to_response(_code_last(result))
 
@@ -348,13 +392,44 @@ async def authorize_submit(request: Request) -> Response:
         ``error=access_denied``; switch: ``200`` login form, the SSO session revoked; ``400`` for a missing or
         wrong CSRF token.
     """
-    return await run_in_threadpool(_authorize, request, await _form(request))
+    form = await _form(request)
+    if form is None:
+        return _page("Request too large", f'<p class="error">{html.escape(_TOO_LARGE)}</p>', 413)
+    return await run_in_threadpool(_authorize, request, form)
 
 
 # -- token and revocation endpoints ------------------------------------------------------------------------
 
 
-def _token_endpoint(request: Request, form: list[tuple[str, str]], revoke: bool) -> Response:
+def _basic_is_readable(request: Request) -> bool:
+    """``False`` for HTTP Basic credentials that are not base64 of UTF-8 ``client_id:client_secret``."""
+    scheme, _, value = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "basic":
+        return True
+    try:
+        return ":" in base64.b64decode(value.strip(), validate=True).decode("utf-8")
+    except ValueError:  # binascii.Error and UnicodeDecodeError
+        return False
+
+
+def _token_endpoint(request: Request, form: list[tuple[str, str]] | None, revoke: bool) -> Response:
+    """The token or revocation endpoint's work (worker thread: database). A too large body is ``413``, a
+    repeated parameter ``400 invalid_request`` (RFC 6749 3.2), unreadable Basic credentials ``401
+    invalid_client``; the rest is Authlib's."""
+    if form is None:
+        return _oauth2_error(413, "invalid_request", _TOO_LARGE)
+    names = [name for name, _ in form]
+    repeated = sorted({name for name in names if names.count(name) > 1})
+    if repeated:
+        return _oauth2_error(400, "invalid_request", f"{repeated[0]}: repeated parameter (RFC 6749 3.2)")
+    if not _basic_is_readable(request):
+        report_login(request.scope, False)
+        return _oauth2_error(
+            401,
+            "invalid_client",
+            "Authorization: Basic credentials must be base64 of UTF-8 client_id:client_secret",
+            {"WWW-Authenticate": 'Basic realm="braindock"'},
+        )
     services = request.app.state.services
     with services.database.session() as session:
         server = SsoAuthorizationServer(session, services.settings)
@@ -365,9 +440,15 @@ def _token_endpoint(request: Request, form: list[tuple[str, str]], revoke: bool)
             else:
                 result = server.create_token_response(oauth2_request)
         except OAuth2Error as error:
+            report_login(request.scope, False if error.error == "invalid_client" else None)
             return _error_response(error)
-        except ValueError:
+        except ValueError as error:
+            if not _is_unprintable(error):
+                raise
             return _unprintable()
+        status = result[0]
+        failed = status == 401 or (isinstance(result[1], dict) and result[1].get("error") == "invalid_client")
+        report_login(request.scope, False if failed else None)
         return _to_response(result)
 
 

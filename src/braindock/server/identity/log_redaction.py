@@ -4,8 +4,8 @@ Clients sometimes put credentials into URLs (NeuroSpeed room listeners send ``jw
 exporter download links carry a ``signature``, a misconfigured script may append ``?token=<PAT>``), and uvicorn
 prints every request line. :class:`RedactCredentials` rewrites each log record before it is written:
 
-* braindock tokens ``bd_p<id>_<secret>`` / ``bd_s<id>_<secret>`` keep their public id (useful to find the
-  token with ``braindock token list``) and lose the secret: ``bd_p0123456789ab_REDACTED``;
+* braindock tokens ``bd_p<id>_<secret>`` / ``bd_s<id>_<secret>`` / ``bd_l<id>_<secret>`` keep their public
+  id (useful to find the token with ``braindock token list``) and lose the secret: ``bd_p0123456789ab_REDACTED``;
 * OAuth2 access and refresh tokens ``bdo_…`` / ``bdr_…`` become ``bdo_REDACTED`` / ``bdr_REDACTED``;
 * anything shaped like a JWT (``eyJ….….…``) becomes ``REDACTED-JWT``;
 * the values of query or form parameters with credential names (:data:`SECRET_PARAMETERS`) become
@@ -38,12 +38,13 @@ SECRET_PARAMETERS = (
     "client_secret",
     "code_verifier",
 )
-_BRAINDOCK_TOKEN = re.compile(r"\b(bd_[ps][0-9a-f]{12})_[A-Za-z0-9_\-]+")
+_BRAINDOCK_TOKEN = re.compile(r"\b(bd_[psl][0-9a-f]{12})_[A-Za-z0-9_\-]+")
 _OAUTH2_TOKEN = re.compile(r"\b(bd[or]_)[A-Za-z0-9_\-]+")
 _JWT = re.compile(r"\beyJ[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]+\.[A-Za-z0-9_\-]*")
 #: A credential parameter anywhere a name can start (after a non-word character or at the start of the text).
 _PARAMETER = re.compile(r"(?i)((?<![\w-])(?:" + "|".join(map(re.escape, SECRET_PARAMETERS)) + r")=)[^&\s\"']*")
-LOGGERS = ("uvicorn.access", "uvicorn.error", "uvicorn", "braindock")
+#: ``authlib`` logs issued tokens at debug level (``"Issue token %r to %r"``, the token dict as one argument).
+LOGGERS = ("uvicorn.access", "uvicorn.error", "uvicorn", "braindock", "authlib")
 
 
 def redact(text: str) -> str:
@@ -55,16 +56,23 @@ def redact(text: str) -> str:
 
 
 class RedactCredentials(logging.Filter):
-    """Rewrites a record's message and string arguments through :func:`redact`; never drops a record."""
+    """Rewrites a record's formatted message through :func:`redact`; never drops a record."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        """Redact ``record.msg`` and its string ``args`` (tuple or dict) in place; always returns ``True``."""
-        if isinstance(record.msg, str):
-            record.msg = redact(record.msg)
-        if isinstance(record.args, tuple):
-            record.args = tuple(redact(arg) if isinstance(arg, str) else arg for arg in record.args)
-        elif isinstance(record.args, dict):
-            record.args = {key: redact(v) if isinstance(v, str) else v for key, v in record.args.items()}
+        """Format the record (``record.getMessage()``: ``msg % args``, so tokens inside non-string arguments
+        such as Authlib's token dict are caught), redact it and store it as ``msg`` with no ``args``; always
+        returns ``True``."""
+        if record.name == "uvicorn.access":
+            # uvicorn's access formatter reads the five string/number args itself: keep them, redacted.
+            if isinstance(record.args, tuple):
+                record.args = tuple(redact(arg) if isinstance(arg, str) else arg for arg in record.args)
+            return True
+        try:
+            message = record.getMessage()
+        except (TypeError, ValueError):  # a broken format: redact what is there
+            message = str(record.msg)
+        record.msg = redact(message)
+        record.args = ()
         return True
 
 

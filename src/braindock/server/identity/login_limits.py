@@ -2,7 +2,10 @@
 
 The middleware watches the ``POST`` requests of the password login endpoints (:data:`LOGIN_PATHS`), reads
 the account the body names (JSON or form), lets the request through, and counts it as a failure when the
-answer is ``400``, ``401`` or ``403``. A successful login clears the account's failures.
+answer is ``400``, ``401`` or ``403``. A successful login clears the account's failures. A handler that knows
+the real outcome reports it with :func:`report_login` (the Braincube login page does: its consent and *Not
+you?* forms answer ``200`` but check no password, so they must neither clear nor count); then the answer's
+status is not looked at.
 
 Before a login runs, the client is refused with ``429 Too Many Requests`` and a ``Retry-After`` header (whole
 seconds until the oldest failure leaves the window) when, inside the sliding window:
@@ -43,11 +46,29 @@ LOGIN_PATHS: dict[str, str] = {
     "/api/auth/token": "email",  # BrainSTEM 2025 documentation form
     "/account/authorize": "email",  # BrainSTEM device-login approval page (HTML form)
     "/sso-server/vendors/braincube/authorize.jsp": "email",  # Braincube SSO OAuth2 login page (HTML form)
+    # Braincube SSO OAuth2 client authentication (client_secret): per IP only, failures reported by the handler.
+    "/sso-server/ws/oauth2/token": "oauth2_client",
+    "/sso-server/ws/oauth2/revoke": "oauth2_client",
 }
 #: Answers that count as a failed attempt.
 FAILURE_STATUSES = frozenset({400, 401, 403})
-#: Bodies larger than this are not parsed for an account name (logins are tiny); the IP limit still applies.
+#: Bodies larger than this are refused with ``413`` before the login runs (logins are tiny).
 MAX_PARSED_BODY = 64 * 1024
+#: Scope key of the dict a handler writes the login outcome into (:func:`report_login`).
+OUTCOME_KEY = "braindock.login_outcome"
+
+
+def report_login(scope: Scope, succeeded: bool | None) -> None:
+    """Tell :class:`LoginLimitMiddleware` what a login request really was.
+
+    Args:
+        scope: the request's ASGI scope (``request.scope``).
+        succeeded: ``True`` a correct password (clears the account's failures), ``False`` a wrong one (counts a
+            failure), ``None`` no password was checked (neither).
+    """
+    outcome = scope.get(OUTCOME_KEY)
+    if isinstance(outcome, dict):
+        outcome["succeeded"] = succeeded
 
 
 @dataclass(frozen=True)
@@ -127,6 +148,8 @@ class FailureLog:
 
 def account_key(kind: str, body: bytes, content_type: str) -> str | None:
     """The account a login body names, normalised (``email:<lower-case>`` or ``nsuser:<id>/<name>``)."""
+    if kind == "oauth2_client":
+        return None  # a client_id is public: only the IP's failures count (no lock-out of an application)
     fields = _fields(body, content_type)
     if kind == "neurospeed_user":
         tenant, username = fields.get("account_id"), fields.get("username")
@@ -169,7 +192,14 @@ class LoginLimitMiddleware:
         if kind is None or scope.get("method") != "POST":
             await self.app(scope, receive, send)
             return
-        body, replay = await _buffer(receive)
+        body, replay = await _buffer(receive, MAX_PARSED_BODY)
+        if body is None:
+            await _json_answer(
+                send,
+                413,
+                {"error": "payload_too_large", "message": f"request body: larger than {MAX_PARSED_BODY} bytes"},
+            )
+            return
         headers = {key.decode("latin-1").lower(): value.decode("latin-1") for key, value in scope.get("headers", [])}
         account = account_key(kind, body, headers.get("content-type", ""))
         client = scope.get("client")
@@ -190,18 +220,29 @@ class LoginLimitMiddleware:
                 status.append(message["status"])
             await send(message)
 
-        await self.app(scope, replay, watch)
-        if status and status[0] in FAILURE_STATUSES:
+        outcome: dict[str, bool | None] = {}
+        await self.app({**scope, OUTCOME_KEY: outcome}, replay, watch)
+        if "succeeded" in outcome:
+            failed = outcome["succeeded"] is False
+            succeeded = outcome["succeeded"] is True
+        else:
+            failed = bool(status) and status[0] in FAILURE_STATUSES
+            succeeded = bool(status) and 200 <= status[0] < 300
+        if failed:
             self.ips.add(ip_key)
             if account is not None:
                 self.accounts.add(account)
-        elif status and 200 <= status[0] < 300 and account is not None:
+        elif succeeded and account is not None:
             self.accounts.clear(account)
 
 
-async def _buffer(receive: Receive) -> tuple[bytes, Receive]:
-    """Read the whole request body and return it with a ``receive`` that replays it to the app."""
+async def _buffer(receive: Receive, limit: int) -> tuple[bytes | None, Receive]:
+    """Read the whole request body and return it with a ``receive`` that replays it to the app.
+
+    The body is ``None`` when it grows past ``limit`` bytes (reading stops there).
+    """
     chunks: list[bytes] = []
+    size = 0
     while True:
         message = await receive()
         if message["type"] != "http.request":
@@ -211,6 +252,9 @@ async def _buffer(receive: Receive) -> tuple[bytes, Receive]:
 
             return b"", gone
         chunks.append(message.get("body", b""))
+        size += len(chunks[-1])
+        if size > limit:
+            return None, receive
         if not message.get("more_body", False):
             break
     body = b"".join(chunks)
@@ -227,22 +271,16 @@ async def _buffer(receive: Receive) -> tuple[bytes, Receive]:
 
 
 async def _too_many(send: Send, retry_after: int) -> None:
-    payload = json.dumps(
-        {
-            "error": "too_many_requests",
-            "message": f"too many failed logins; retry after {retry_after} seconds",
-            "retry_after": retry_after,
-        }
-    ).encode()
-    await send(
-        {
-            "type": "http.response.start",
-            "status": 429,
-            "headers": [
-                (b"content-type", b"application/json"),
-                (b"content-length", str(len(payload)).encode()),
-                (b"retry-after", str(retry_after).encode()),
-            ],
-        }
-    )
+    body = {
+        "error": "too_many_requests",
+        "message": f"too many failed logins; retry after {retry_after} seconds",
+        "retry_after": retry_after,
+    }
+    await _json_answer(send, 429, body, [(b"retry-after", str(retry_after).encode())])
+
+
+async def _json_answer(send: Send, status: int, body: dict[str, Any], extra: list[tuple[bytes, bytes]] = ()) -> None:
+    payload = json.dumps(body).encode()
+    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(payload)).encode()), *extra]
+    await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": payload})

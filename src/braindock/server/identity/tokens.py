@@ -25,14 +25,17 @@ from braindock.server.storage.models import Account, Token, utcnow
 #: Every scope a token can carry. Braincube documents BRAINCUBE + SSO_READ for its PATs.
 SCOPES = ("BRAINCUBE", "SSO_READ", "BRAINSTEM", "NEUROSPEED")
 SESSION_LIFETIME = timedelta(hours=12)
-_PREFIX = {"pat": "bd_p", "session": "bd_s"}
+#: Token kind → prefix. ``"sso"``: the ``BD_SSO`` login cookie of the Braincube SSO login page
+#: (``braincube/oauth2.py``), issued only there after a password login and accepted only there.
+_PREFIX = {"pat": "bd_p", "session": "bd_s", "sso": "bd_l"}
 
 
 @dataclass(frozen=True)
 class Caller:
     """Who is asking: the account behind a verified, unrevoked, unexpired token.
 
-    ``oauth2_token_id`` is set when the token is an OAuth2 access token (``identity/oauth2/``).
+    ``oauth2_token_id`` is set when the token is an OAuth2 access token (``identity/oauth2/``) or a session
+    opened with one (the ``oauth2_tokens`` row id).
     """
 
     account_id: int
@@ -47,7 +50,7 @@ class Caller:
 
 
 def _check_scopes(scopes: list[str] | None) -> list[str]:
-    if not scopes:
+    if scopes is None:
         return list(SCOPES)
     chosen = []
     for scope in scopes:
@@ -68,13 +71,15 @@ def issue_token(
     """Create a token for ``account`` and return ``(row, plaintext)``; the plaintext is not kept.
 
     Args:
-        scopes: scope names (default: all of :data:`SCOPES`).
-        kind: ``"pat"`` or ``"session"``.
+        scopes: scope names (``None``: all of :data:`SCOPES`; an empty list is an error).
+        kind: ``"pat"``, ``"session"`` or ``"sso"`` (the SSO login cookie, see :data:`_PREFIX`).
         lifetime: expiry from now (``None``: never expires).
 
     Raises:
-        BadRequest: an unknown scope.
+        BadRequest: an unknown scope, or an empty ``scopes`` list.
     """
+    if scopes is not None and not scopes:
+        raise BadRequest("scope: give at least one scope", field="scope")
     public_id = secrets.token_hex(6)
     secret = secrets.token_urlsafe(32)
     row = Token(
@@ -155,4 +160,6 @@ class TokenVerifier:
         account = session.get(Account, row.account_id)
         if account is None:
             return None
-        return Caller(account.id, account.email, row.id, frozenset(row.scopes or ()))
+        return Caller(
+            account.id, account.email, row.id, frozenset(row.scopes or ()), oauth2_token_id=row.oauth2_token_id
+        )

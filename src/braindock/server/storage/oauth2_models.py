@@ -1,9 +1,11 @@
 """Tables of the Braincube SSO OAuth2 authorization server (RFC 6749): applications, codes, tokens.
 
-No secret is stored in the clear: an application's ``client_secret`` is kept as an argon2 hash (it is
-chosen by nobody but shown once, like a personal access token), authorization codes and access/refresh
-tokens as the hex SHA-256 digest of their value (they are 256-bit random strings, so a fast digest is
-enough and lets a presented value find its row). Migration ``0006`` creates these tables.
+No secret is stored in the clear: an application's ``client_secret``, authorization codes and access/refresh
+tokens are kept as the hex SHA-256 digest of their value. They are 256-bit random strings chosen by the
+server (never by a person), so a slow password hash such as argon2 adds nothing against guessing (2^256
+candidates) while it would let anyone who knows a ``client_id`` burn server CPU with wrong secrets at the
+token endpoint; the project rule "secrets hashed with argon2" is for passwords and other low-entropy secrets.
+The client secret digest is compared with :func:`hmac.compare_digest`. Migration ``0006`` creates these tables.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ class OAuth2Application(Base):
     __tablename__ = "oauth2_applications"
     id: Mapped[int] = mapped_column(primary_key=True)
     client_id: Mapped[str] = mapped_column(String(64), unique=True, index=True)
-    secret_hash: Mapped[str] = mapped_column(String(200))
+    secret_hash: Mapped[str] = mapped_column(String(200))  # "sha256$" + hex digest of the client secret
     name: Mapped[str] = mapped_column(String(200))
     redirect_uris: Mapped[list[str]] = mapped_column(JSON, default=list)
     scopes: Mapped[list[str]] = mapped_column(JSON, default=list)
@@ -55,8 +57,11 @@ class OAuth2AuthorizationCode(Base):
 class OAuth2Token(Base):
     """An access token and its refresh token (RFC 6749 1.4, 1.5), one row per issue.
 
-    ``revoked_at`` ends both (RFC 7009 2.1); ``code_id`` names the code the row was issued for, so a
-    replayed code can revoke what it produced (RFC 6749 4.1.2).
+    ``revoked_at`` ends both (RFC 7009 2.1); ``code_id`` names the code the row was issued for (rows from a
+    refresh keep their parent's), the grant "family": a replayed code, a reused (spent) refresh token and the
+    revocation of a refresh token revoke every row of the family (RFC 6749 4.1.2, 10.4; RFC 7009 2.1).
+    ``refresh_used_at`` marks a spent refresh token (claimed once by a conditional ``UPDATE``); its digest stays
+    so that a reuse is recognised.
     """
 
     __tablename__ = "oauth2_tokens"
@@ -72,5 +77,6 @@ class OAuth2Token(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[datetime] = mapped_column()
     refresh_expires_at: Mapped[datetime | None] = mapped_column(default=None)
+    refresh_used_at: Mapped[datetime | None] = mapped_column(default=None)
     revoked_at: Mapped[datetime | None] = mapped_column(default=None)
     application: Mapped[OAuth2Application] = relationship(lazy="select")

@@ -67,7 +67,8 @@ def verify_access_token(session: Session, presented: str) -> Caller | None:
 def session_parent_is_live(session: Session, oauth2_token_id: int) -> bool:
     """Whether a Braincube session opened with access token ``oauth2_token_id`` may still be used.
 
-    The session ends when its access token (or the token's application) is revoked; the access token's own
-    expiry does not shorten a session that was opened while it was valid.
+    The session ends when its access token (or the token's grant or application) is revoked. Its expiry was
+    set when it was opened to at most what the access token had left (``braincube/sso.py``), so it is not
+    checked against the token's expiry again here.
     """
     return token_is_live(session, session.get(OAuth2Token, oauth2_token_id), check_expiry=False)

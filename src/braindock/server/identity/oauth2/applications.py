@@ -8,10 +8,17 @@ Scopes (RFC 6749 3.3, case-sensitive, space-separated on the wire) and the ident
 | ``SSO_READ`` | ``SSO_READ`` | ``/sso-server/ws/user/me`` (``braincube.md`` 2.3) |
 | ``API`` | ``BRAINCUBE`` | braincube-token-getter 0.0.2 asks for ``BASE API`` |
 | ``BASE`` | ``SSO_READ`` | same |
+| ``BRAINCUBE_WRITE`` | ``BRAINCUBE`` | braindock's authoring API (create, replace, delete memory bases and their
+  entities); without it an OAuth2 token (and a session opened with it) only reads |
+
+``BRAINCUBE_WRITE`` is never granted by default: an application gets it only when registered with
+``--scope BRAINCUBE_WRITE`` and the user allows it on the consent page.
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import secrets
 from collections.abc import Iterable
 from urllib.parse import urlsplit
@@ -20,7 +27,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from braindock.server.errors import BadRequest, NotFound
-from braindock.server.identity.passwords import hash_secret
 from braindock.server.storage.models import Account, utcnow
 from braindock.server.storage.oauth2_models import OAuth2Application, OAuth2Token
 
@@ -30,15 +36,32 @@ OAUTH2_SCOPES: dict[str, tuple[str, ...]] = {
     "SSO_READ": ("SSO_READ",),
     "API": ("BRAINCUBE",),
     "BASE": ("SSO_READ",),
+    "BRAINCUBE_WRITE": ("BRAINCUBE",),
 }
+#: Scopes of an application registered without ``--scope`` (no write access).
+DEFAULT_SCOPES = ("BRAINCUBE", "SSO_READ", "API", "BASE")
+#: The OAuth2 scope an application token needs for the authoring API (``braincube/authoring.py``).
+WRITE_SCOPE = "BRAINCUBE_WRITE"
 #: What each scope lets the application do, as the consent page says it.
 SCOPE_DESCRIPTIONS = {
-    "BRAINCUBE": "read the braincubes you may use (memory bases, variables, data)",
+    "BRAINCUBE": "read the braincubes you may use (memory bases, variables, data); no changes",
     "SSO_READ": "read your e-mail address and the list of braincubes you may use",
-    "API": "read the braincubes you may use (memory bases, variables, data)",
+    "API": "read the braincubes you may use (memory bases, variables, data); no changes",
     "BASE": "read your e-mail address and the list of braincubes you may use",
+    "BRAINCUBE_WRITE": "create, change and delete memory bases and their data in the braincubes you may use",
 }
 CLIENT_ID_PREFIX = "bdc_"
+
+
+def secret_digest(secret: str) -> str:
+    """How a client secret is stored: ``"sha256$"`` + hex SHA-256 (see ``storage/oauth2_models.py`` for why
+    not argon2: the secret is 256-bit random)."""
+    return "sha256$" + hashlib.sha256(secret.encode()).hexdigest()
+
+
+def secret_matches(stored: str, presented: str) -> bool:
+    """Constant-time comparison of a presented client secret with its stored :func:`secret_digest`."""
+    return hmac.compare_digest(stored.encode(), secret_digest(presented).encode())
 
 
 def identity_scopes(scope: str | None) -> frozenset[str]:
@@ -47,13 +70,14 @@ def identity_scopes(scope: str | None) -> frozenset[str]:
 
 
 def check_scopes(scopes: Iterable[str] | None) -> list[str]:
-    """``scopes`` validated against :data:`OAUTH2_SCOPES`, in their order without repeats (default: all).
+    """``scopes`` validated against :data:`OAUTH2_SCOPES`, in their order without repeats (default:
+    :data:`DEFAULT_SCOPES`).
 
     Raises:
         BadRequest: an unknown scope (``field="scope"``).
     """
     chosen: list[str] = []
-    for scope in scopes or OAUTH2_SCOPES:
+    for scope in scopes or DEFAULT_SCOPES:
         for name in scope.split():
             if name not in OAUTH2_SCOPES:
                 raise BadRequest(
@@ -64,16 +88,36 @@ def check_scopes(scopes: Iterable[str] | None) -> list[str]:
     return chosen
 
 
+#: Hosts an ``http`` redirect URI may name (a native application's loopback listener, RFC 8252 7.3).
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "::1")
+MAX_REDIRECT_URI = 2000
+
+
 def check_redirect_uri(uri: str) -> str:
-    """``uri`` if it is an absolute ``http``/``https`` URI without fragment (RFC 6749 3.1.2).
+    """``uri`` if it is an absolute ``https`` URI (``http`` only for a loopback host, :data:`LOOPBACK_HOSTS`),
+    ASCII, at most :data:`MAX_REDIRECT_URI` characters, without fragment or ``code`` parameter (RFC 6749
+    3.1.2, 3.1.2.1; RFC 8252 7.3).
 
     Raises:
         BadRequest: anything else (``field="redirect_uri"``).
     """
+    if len(uri) > MAX_REDIRECT_URI:
+        raise BadRequest(f"redirect_uri: longer than {MAX_REDIRECT_URI} characters", field="redirect_uri")
+    if not uri.isascii():
+        raise BadRequest(f"redirect_uri: {uri!r} must be ASCII (percent-encode other characters)", field="redirect_uri")
     parts = urlsplit(uri)
-    if parts.scheme not in ("http", "https") or not parts.netloc or parts.fragment or "code=" in parts.query:
+    try:
+        host = parts.hostname
+    except ValueError:
+        host = None
+    if parts.scheme not in ("http", "https") or not host or parts.fragment or "code=" in parts.query:
         raise BadRequest(
             f"redirect_uri: {uri!r} must be an absolute http(s) URI without fragment or code parameter",
+            field="redirect_uri",
+        )
+    if parts.scheme == "http" and host not in LOOPBACK_HOSTS:
+        raise BadRequest(
+            f"redirect_uri: {uri!r} must use https (plain http only for 127.0.0.1, localhost or [::1])",
             field="redirect_uri",
         )
     return uri
@@ -86,13 +130,13 @@ def create_application(
     owner: Account | None = None,
     scopes: list[str] | None = None,
 ) -> tuple[OAuth2Application, str]:
-    """Register an application; returns ``(row, client_secret)``. Only an argon2 hash of the secret is kept.
+    """Register an application; returns ``(row, client_secret)``. Only a SHA-256 digest of the secret is kept.
 
     Args:
         name: shown on the consent page.
         redirect_uris: at least one; the authorization request's ``redirect_uri`` must equal one of them.
         owner: the account that registered it (informational: any account may authorize any application).
-        scopes: OAuth2 scopes the application may ask for (default: all of :data:`OAUTH2_SCOPES`).
+        scopes: OAuth2 scopes the application may ask for (default: :data:`DEFAULT_SCOPES`).
 
     Raises:
         BadRequest: empty name, no redirect URI, a malformed redirect URI or an unknown scope.
@@ -106,7 +150,7 @@ def create_application(
     secret = secrets.token_urlsafe(32)
     row = OAuth2Application(
         client_id=CLIENT_ID_PREFIX + secrets.token_hex(16),
-        secret_hash=hash_secret(secret),
+        secret_hash=secret_digest(secret),
         name=name,
         redirect_uris=uris,
         scopes=check_scopes(scopes),

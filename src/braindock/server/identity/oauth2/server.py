@@ -34,6 +34,7 @@ from authlib.oauth2.rfc6749 import (
     OAuth2Request,
     TokenMixin,
 )
+from authlib.oauth2.rfc6749.errors import InvalidGrantError
 from authlib.oauth2.rfc6749.grants import AuthorizationCodeGrant, RefreshTokenGrant
 from authlib.oauth2.rfc6749.util import list_to_scope, scope_to_list
 from authlib.oauth2.rfc6750 import BearerTokenGenerator
@@ -44,8 +45,7 @@ from sqlalchemy.orm import Session
 
 from braindock.config import Settings
 from braindock.server.identity.oauth2.access import digest, new_access_token, new_refresh_token
-from braindock.server.identity.oauth2.applications import OAUTH2_SCOPES
-from braindock.server.identity.passwords import verify_secret
+from braindock.server.identity.oauth2.applications import OAUTH2_SCOPES, secret_matches
 from braindock.server.storage.models import Account, utcnow
 from braindock.server.storage.oauth2_models import OAuth2Application, OAuth2AuthorizationCode, OAuth2Token
 
@@ -127,7 +127,8 @@ class _JsonPayload(JsonPayload):
 
 
 class Client(ClientMixin):
-    """An :class:`OAuth2Application` row as an Authlib client (confidential, secret checked with argon2)."""
+    """An :class:`OAuth2Application` row as an Authlib client (confidential, secret checked against its
+    SHA-256 digest in constant time)."""
 
     def __init__(self, row: OAuth2Application) -> None:
         self.row = row
@@ -154,7 +155,7 @@ class Client(ClientMixin):
         return redirect_uri in (self.row.redirect_uris or ())
 
     def check_client_secret(self, client_secret: str) -> bool:
-        return verify_secret(self.row.secret_hash, client_secret)
+        return secret_matches(self.row.secret_hash, client_secret)
 
     def check_endpoint_auth_method(self, method: str, endpoint: str) -> bool:
         return method in CLIENT_AUTH_METHODS
@@ -186,6 +187,7 @@ class Token(TokenMixin):
 
     def __init__(self, row: OAuth2Token) -> None:
         self.row = row
+        self.matched = "access"  # which of the pair a revocation request named (Revocation.query_token)
 
     def check_client(self, client: Client) -> bool:
         return self.row.application_id == client.row.id
@@ -219,11 +221,15 @@ class CodeGrant(AuthorizationCodeGrant):
     server: SsoAuthorizationServer
 
     def save_authorization_code(self, code: str, request: OAuth2Request) -> None:
-        """Store the code's digest, client, account, redirect URI, scope and PKCE challenge; codes that expired
-        more than :data:`CODE_RETENTION` ago are deleted (replays that late need no detection)."""
+        """Store the code's digest, client, account, redirect URI, scope and PKCE challenge; unredeemed codes
+        that expired more than :data:`CODE_RETENTION` ago are deleted (replays that late need no detection;
+        redeemed codes stay: their id groups the tokens of one grant)."""
         data = request.payload.data
         self.server.session.execute(
-            delete(OAuth2AuthorizationCode).where(OAuth2AuthorizationCode.expires_at < utcnow() - CODE_RETENTION)
+            delete(OAuth2AuthorizationCode).where(
+                OAuth2AuthorizationCode.expires_at < utcnow() - CODE_RETENTION,
+                OAuth2AuthorizationCode.used_at.is_(None),  # a redeemed code anchors its token family
+            )
         )
         self.server.session.add(
             OAuth2AuthorizationCode(
@@ -253,11 +259,7 @@ class CodeGrant(AuthorizationCodeGrant):
         now = utcnow()
         if row.used_at is not None:
             # A replayed code: revoke whatever it produced (RFC 6749 4.1.2, 10.5).
-            session.execute(
-                update(OAuth2Token)
-                .where(OAuth2Token.code_id == row.id, OAuth2Token.revoked_at.is_(None))
-                .values(revoked_at=now)
-            )
+            revoke_family(session, row.id, None)
             return None
         if row.expires_at <= now:
             return None
@@ -275,16 +277,33 @@ class CodeGrant(AuthorizationCodeGrant):
         return self.server.session.get(Account, authorization_code.row.account_id)
 
 
+def revoke_family(session: Session, code_id: int | None, token_id: int | None) -> None:
+    """Revoke every unrevoked token of one grant: the rows issued for code ``code_id`` and their refreshes
+    (just row ``token_id`` when the grant has no code). Sessions opened with them end too (their parent is
+    checked on every request, ``access.session_parent_is_live``)."""
+    where = OAuth2Token.code_id == code_id if code_id is not None else OAuth2Token.id == token_id
+    session.execute(update(OAuth2Token).where(where, OAuth2Token.revoked_at.is_(None)).values(revoked_at=utcnow()))
+
+
 class RefreshGrant(RefreshTokenGrant):
-    """RFC 6749 6: a new access token and a new refresh token; the old refresh token stops working."""
+    """RFC 6749 6: a new access token and a new refresh token; the old refresh token stops working.
+
+    The refresh token is claimed with a conditional ``UPDATE`` (like a code), so two concurrent refreshes
+    cannot both succeed; presenting a spent refresh token again revokes the whole grant family (RFC 6749
+    10.4: the token was stolen or the client is broken). The old access token keeps working until it expires.
+    """
 
     TOKEN_ENDPOINT_AUTH_METHODS = CLIENT_AUTH_METHODS
     INCLUDE_NEW_REFRESH_TOKEN = True
     server: SsoAuthorizationServer
 
     def authenticate_refresh_token(self, refresh_token: str) -> Token | None:
-        row = self.server.session.scalar(select(OAuth2Token).where(OAuth2Token.refresh_digest == digest(refresh_token)))
+        session = self.server.session
+        row = session.scalar(select(OAuth2Token).where(OAuth2Token.refresh_digest == digest(refresh_token)))
         if row is None or row.revoked_at is not None:
+            return None
+        if row.refresh_used_at is not None:
+            revoke_family(session, row.code_id, row.id)
             return None
         if row.refresh_expires_at is not None and row.refresh_expires_at <= utcnow():
             return None
@@ -295,9 +314,17 @@ class RefreshGrant(RefreshTokenGrant):
         return self.server.session.get(Account, refresh_token.row.account_id)
 
     def revoke_old_credential(self, refresh_token: Token) -> None:
-        # The old access token keeps working until it expires; its refresh token is spent.
-        refresh_token.row.refresh_digest = None
-        refresh_token.row.refresh_expires_at = None
+        """Claim the refresh token; when another request claimed it first, revoke the family (with the row
+        just saved for this request) and answer ``invalid_grant``."""
+        row = refresh_token.row
+        claimed = self.server.session.execute(
+            update(OAuth2Token)
+            .where(OAuth2Token.id == row.id, OAuth2Token.refresh_used_at.is_(None))
+            .values(refresh_used_at=utcnow())
+        )
+        if claimed.rowcount != 1:
+            revoke_family(self.server.session, row.code_id, row.id)
+            raise InvalidGrantError("refresh_token: already used")
 
 
 class Revocation(RevocationEndpoint):
@@ -309,17 +336,23 @@ class Revocation(RevocationEndpoint):
     def query_token(self, token_string: str, token_type_hint: str | None) -> Token | None:
         session = self.server.session
         value = digest(token_string)
-        columns = [OAuth2Token.access_digest, OAuth2Token.refresh_digest]
+        columns = [("access", OAuth2Token.access_digest), ("refresh", OAuth2Token.refresh_digest)]
         if token_type_hint == "refresh_token":
             columns.reverse()
-        for column in columns:
+        for matched, column in columns:
             row = session.scalar(select(OAuth2Token).where(column == value))
             if row is not None:
-                return Token(row)
+                found = Token(row)
+                found.matched = matched
+                return found
         return None
 
     def revoke_token(self, token: Token, request: OAuth2Request) -> None:
-        if token.row.revoked_at is None:
+        """An access token: its row (both tokens of the pair). A refresh token: the whole grant family, so
+        the access tokens issued with it and with its predecessors end too (RFC 7009 2.1)."""
+        if getattr(token, "matched", None) == "refresh":
+            revoke_family(self.server.session, token.row.code_id, token.row.id)
+        elif token.row.revoked_at is None:
             token.row.revoked_at = utcnow()
 
 
