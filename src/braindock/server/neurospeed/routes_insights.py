@@ -28,7 +28,7 @@ from braindock.server.neurospeed import insights_store as store
 from braindock.server.neurospeed.errors import NsBadRequest, NsNotFound
 from braindock.server.neurospeed.http import authenticate, read_body, require_token
 from braindock.server.neurospeed.insight_functions import FUNCTION_NAMES, STRESS_THRESHOLD, resolve
-from braindock.server.storage.neurospeed_models import NsInsightSettings, NsRecorder
+from braindock.server.storage.neurospeed_models import NsInsightSettings, NsRecorder, NsUser
 
 router = APIRouter(
     prefix="/api/users/settings/insights", tags=["neurospeed: insights"], dependencies=[Depends(require_token)]
@@ -37,6 +37,9 @@ router = APIRouter(
 BOUNDARIES = ("hour", "day", "week", "month")
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _DATE_FIELDS = ("start_date", "end_date", "daily_date", "todays_date")
+#: Accepted dates (inclusive): the minute series starts at the epoch; the upper end leaves room for the
+#: "next day/week/month" arithmetic of the endpoints.
+DATE_RANGE = (date(1970, 1, 1), date(9998, 12, 31))
 
 #: POST endpoint (path after ``/insights``) → body fields besides ``user_id`` (3.8 table).
 POST_FIELDS: dict[str, tuple[str, ...]] = {
@@ -67,7 +70,7 @@ def check_fields(body: dict[str, Any], fields: tuple[str, ...]) -> None:
 
     Raises:
         NsBadRequest: a missing field (only ``local_timezone`` may be ``null``), a date that is not
-            ``YYYY-MM-DD``, or a ``boundry`` outside :data:`BOUNDARIES` (400).
+            ``YYYY-MM-DD`` or outside :data:`DATE_RANGE`, or a ``boundry`` outside :data:`BOUNDARIES` (400).
     """
     for name in fields:
         value = body.get(name)
@@ -81,9 +84,13 @@ def check_fields(body: dict[str, Any], fields: tuple[str, ...]) -> None:
             try:
                 if not isinstance(value, str) or not _DATE.fullmatch(value):
                     raise ValueError
-                date.fromisoformat(value)
+                day = date.fromisoformat(value)
             except ValueError:
                 raise NsBadRequest(f"{name} must be a date YYYY-MM-DD, not {value!r}") from None
+            if not DATE_RANGE[0] <= day <= DATE_RANGE[1]:
+                raise NsBadRequest(
+                    f"{name} must be between {DATE_RANGE[0].isoformat()} and {DATE_RANGE[1].isoformat()}, not {value!r}"
+                )
         if name in ("boundry", "time_type") and value not in BOUNDARIES:
             raise NsBadRequest(f"{name} must be one of {', '.join(BOUNDARIES)}, not {value!r}")
 
@@ -450,6 +457,15 @@ def _weekly_sleep(best: bool):  # type: ignore[no-untyped-def]
             NsRecorder.minimum_timestamp < end,
         )
         results, reasons = [], []
+        owner = session.get(NsUser, user_id)
+        if owner is not None and not access.flags(session, owner.customer_id)["recordings"]:
+            # recordings access off: the recordings are not read (200, no result, the reason says why)
+            return {
+                **_week_fields(week),
+                "sleep": None,
+                "recordings_staged": 0,
+                "reason": "recordings access is off for this customer: no recording is read for sleep staging",
+            }
         for row in rows.order_by(NsRecorder.id):
             result, reason = sleep.analyse(data_dir, row.id, row.minimum_timestamp)
             if result is not None:
