@@ -276,3 +276,20 @@ def test_access_flags_turn_off_live_values_and_sleep_reading(server) -> None:  #
         if insights == "on":
             answer = post(customer, hank.access, "weekly_best_sleep", {"user_id": None, "daily_date": "2025-04-08"})
             assert answer["sleep"] is None and "recordings access is off" in answer["reason"]
+
+
+# -- 7. time zones -------------------------------------------------------------------------------------------
+
+
+def test_an_iana_zone_gives_the_real_local_day_on_dst_days(acme: Customer) -> None:
+    from braindock.server.neurospeed import insights_store as store
+
+    ivy = acme.create_user()
+    start, stop = store.day_span("Europe/Paris", datetime(2026, 3, 29).date())
+    assert start * 60 == datetime(2026, 3, 28, 23, 0, tzinfo=UTC).timestamp() and stop - start == 23 * 60
+    assert store.local_hour_of_day(int(datetime(2026, 3, 29, 0, 30, tzinfo=UTC).timestamp() // 60), "Europe/Paris") == 1
+    assert store.local_hour_of_day(int(datetime(2026, 3, 29, 1, 30, tzinfo=UTC).timestamp() // 60), "Europe/Paris") == 3
+    for day, hours in (("2026-03-29", 23), ("2026-10-25", 25), ("2026-03-30", 24)):
+        body = {"user_id": None, "daily_date": day, "local_timezone": "Europe/Paris"}
+        battery = post(acme, ivy.access, "battery", body)
+        assert len(battery["hours"]) == hours, (day, battery["hours"])

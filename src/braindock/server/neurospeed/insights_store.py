@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -51,9 +51,45 @@ def timezone_offset(value: Any, on: date | None = None, field: str = "local_time
         zone = ZoneInfo(value)
     except (ZoneInfoNotFoundError, ValueError):
         raise NsBadRequest(f"{field} must be an offset like +0200 or a time-zone name, not {value!r}") from None
-    moment = datetime.combine(on or date.today(), datetime.min.time()).replace(hour=12, tzinfo=zone)
+    moment = datetime.combine(on or datetime.now(UTC).date(), datetime.min.time()).replace(hour=12, tzinfo=zone)
     offset = moment.utcoffset()
     return int(offset.total_seconds() // 60) if offset is not None else 0
+
+
+def zone_of(value: Any) -> ZoneInfo | None:
+    """The IANA zone named by ``local_timezone`` (``Europe/Paris``), or ``None`` for a fixed offset / UTC (the
+    value is assumed validated by :func:`timezone_offset`)."""
+    if not isinstance(value, str) or value in ("", "Z", "z", "UTC", "utc", "GMT") or _OFFSET.fullmatch(value.strip()):
+        return None
+    try:
+        return ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        return None
+
+
+def day_span(value: Any, day: date) -> tuple[int, int]:
+    """``[start, stop)`` epoch minutes of the local calendar ``day`` in ``local_timezone`` ``value``: local
+    midnight to the next local midnight, through ``zoneinfo`` for an IANA name (a DST day lasts 23 or 25 hours),
+    a fixed offset otherwise.
+
+    Raises:
+        NsBadRequest: a bad ``local_timezone`` (:func:`timezone_offset`).
+    """
+    zone = zone_of(value)
+    if zone is None:
+        offset = timezone_offset(value, day)
+        return day_minute(day, offset), day_minute(day + timedelta(days=1), offset)
+    start = datetime.combine(day, datetime.min.time()).replace(tzinfo=zone)
+    stop = datetime.combine(day + timedelta(days=1), datetime.min.time()).replace(tzinfo=zone)
+    return int(start.timestamp() // 60), int(stop.timestamp() // 60)
+
+
+def local_hour_of_day(minute: int, value: Any) -> int:
+    """Local hour of the day (0-23) of epoch ``minute`` in ``local_timezone`` ``value`` (per instant, DST-aware)."""
+    zone = zone_of(value)
+    if zone is None:
+        return ((minute + timezone_offset(value)) // 60) % 24
+    return datetime.fromtimestamp(minute * 60, zone).hour
 
 
 def offset_text(offset: int) -> str:

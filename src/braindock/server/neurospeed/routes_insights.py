@@ -263,9 +263,16 @@ def _local_day(body: dict[str, Any]) -> tuple[date, int]:
     return day, store.timezone_offset(body.get("local_timezone"), day)
 
 
+def _day_bounds(body: dict[str, Any]) -> tuple[date, int, int, int]:
+    """``(day, offset at its start, start, stop)``: the local day of ``daily_date`` in ``local_timezone`` as epoch
+    minutes ``[start, stop)`` (DST-aware for an IANA name: :func:`~.insights_store.day_span`)."""
+    day = _day(body["daily_date"])
+    start, stop = store.day_span(body.get("local_timezone"), day)
+    return day, store.day_number(day) * store.DAY - start, start, stop
+
+
 def _daily_stress(session: Any, user_id: int, body: dict[str, Any]) -> dict[str, Any]:
-    day, offset = _local_day(body)
-    start, stop = store.day_minute(day, offset), store.day_minute(day + timedelta(days=1), offset)
+    day, offset, start, stop = _day_bounds(body)
     hours = store.grouped(session, user_id, start, stop, "hour", offset, ["stress_index"])
     return {
         "date": day.isoformat(),
@@ -290,8 +297,7 @@ def _battery(session: Any, user_id: int, body: dict[str, Any]) -> dict[str, Any]
     current time are not counted."""
     import time
 
-    day, offset = _local_day(body)
-    start, stop = store.day_minute(day, offset), store.day_minute(day + timedelta(days=1), offset)
+    day, offset, start, stop = _day_bounds(body)
     now = int(time.time() // 60)
     minutes = store.stress_by_minute(session, user_id, start, stop)
     level, lowest = BATTERY_START, BATTERY_START
@@ -334,8 +340,7 @@ def _functions_by(groups: list[store.Group]) -> dict[int, dict[str, Any]]:
 
 
 def _hourly(session: Any, user_id: int, body: dict[str, Any]) -> dict[str, Any]:
-    day, offset = _local_day(body)
-    start, stop = store.day_minute(day, offset), store.day_minute(day + timedelta(days=1), offset)
+    day, offset, start, stop = _day_bounds(body)
     by_hour = _functions_by(store.grouped(session, user_id, start, stop, "hour", offset))
     return {
         "date": day.isoformat(),
@@ -352,8 +357,20 @@ def _hourly(session: Any, user_id: int, body: dict[str, Any]) -> dict[str, Any]:
 
 
 def _history_hourly(session: Any, user_id: int, body: dict[str, Any]) -> dict[str, Any]:
-    offset = store.timezone_offset(body.get("local_timezone"))
-    by_hour = _functions_by(store.grouped(session, user_id, None, None, "hour_of_day", offset))
+    value = body.get("local_timezone")
+    offset = store.timezone_offset(value)  # today's (UTC) offset, only reported
+    if store.zone_of(value) is None:
+        by_hour = _functions_by(store.grouped(session, user_id, None, None, "hour_of_day", offset))
+    else:  # per UTC hour, each put at its own local hour (DST-aware)
+        merged: dict[tuple[int, str], store.Group] = {}
+        for group in store.grouped(session, user_id, None, None, "hour", 0):
+            key = (store.local_hour_of_day(group.key * 60, value), group.function)
+            if key in merged:
+                merged[key].merge(group)
+            else:
+                group.key = key[0]
+                merged[key] = group
+        by_hour = _functions_by(list(merged.values()))
     return {
         "timezone": store.offset_text(offset),
         "data": [{"hour": key, "functions": f} for key, f in sorted(by_hour.items())],
