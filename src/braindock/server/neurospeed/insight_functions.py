@@ -9,12 +9,12 @@ seconds of signal on the last :data:`WINDOWS_S` seconds of each stream, off the 
 | function | streams | value | source |
 |---|---|---|---|
 | ``eeg_engagement`` | EEG | β / (α + θ), dimensionless | Pope, Bogart & Bartolome 1995 |
-| ``eeg_relaxation`` | EEG | α / β, dimensionless | e.g. Klimesch 1999 (alpha and relaxed wakefulness) |
+| ``eeg_relaxation`` | EEG | α / β, dimensionless | α/β ratio of relaxation / neurofeedback practice |
 | ``heart_rate`` | PPG, SMARTWATCH | beats per minute | Elgendi et al. 2013 peak detector (neurokit2) |
 | ``hrv_rmssd`` | PPG, SMARTWATCH | ms, adjacent valid intervals only | Task Force of the ESC/NASPE 1996 |
 | ``stress_index`` | PPG, SMARTWATCH | Baevsky's stress index, 1/s² | Baevsky & Chernikova 2017 |
 | ``eda_tonic`` | EDA, GSR | mean tonic level, sensor units (µS) | neurokit2 ``eda_phasic`` |
-| ``eda_phasic_peaks_per_minute`` | EDA, GSR | SCRs per minute | neurokit2 ``eda_peaks`` (Kim et al. 2004) |
+| ``eda_phasic_peaks_per_minute`` | EDA, GSR | SCRs per minute | neurokit2 ``eda_process`` defaults (Makowski 2021) |
 
 The insight id ``neurobrave_stress2`` of the official macros (``output$neurobrave_stress2``) is an alias of
 ``stress_index`` (:data:`ALIASES`).
@@ -27,15 +27,15 @@ import warnings
 from collections.abc import Callable
 
 import numpy as np
-from scipy.integrate import trapezoid
-from scipy.signal import welch
+
+from braindock.server.neurospeed import dsp
 
 log = logging.getLogger("braindock.neurospeed.insights")
 
-#: EEG bands of the ratios (Hz, half-open), as in :data:`braindock.server.neurospeed.dsp.BANDS`.
-THETA = (4.0, 8.0)
-ALPHA = (8.0, 13.0)
-BETA = (13.0, 30.0)
+#: EEG bands of the ratios: :data:`braindock.server.neurospeed.dsp.BANDS` (Hz, half-open).
+EEG_BANDS = ("theta", "alpha", "beta")
+#: Welch segment of the insight PSD, seconds (longer than the live band powers' 1 s: finer bins for θ).
+EEG_SEGMENT_S = 2.0
 #: Window analysed per device kind, seconds (Pope et al. used 20 s and 40 s windows; HRV and SCR rates need
 #: tens of beats / responses).
 WINDOWS_S = {"eeg": 30.0, "ppg": 60.0, "smartwatch": 60.0, "eda": 60.0, "gsr": 60.0}
@@ -49,28 +49,18 @@ STRESS_THRESHOLD = 150.0
 ALIASES = {"neurobrave_stress2": "stress_index", "stress": "stress_index"}
 
 
-def _band_power(freqs: np.ndarray, psd: np.ndarray, band: tuple[float, float]) -> float:
-    mask = (freqs >= band[0]) & (freqs < band[1])
-    if mask.sum() < 2:
-        return float("nan")
-    return float(trapezoid(psd[mask], freqs[mask]))
-
-
 def eeg_band_powers(samples: np.ndarray, sampling_frequency: float) -> dict[str, float]:
     """θ, α and β absolute power of an EEG window, averaged over channels (input units², µV² for µV).
 
-    PSD: ``scipy.signal.welch`` per channel, Hann window, 2-s segments (``nperseg = min(n, 2 fs)``, 50 %
-    overlap), one-sided density; band power is the trapezoid integral over ``lo <= f < hi``. Non-finite samples
-    become 0.
+    :func:`braindock.server.neurospeed.dsp.band_powers` with :data:`EEG_SEGMENT_S` segments (Hann, 50 %
+    overlap, one-sided density, trapezoid integral over ``lo <= f < hi`` of :data:`~.dsp.BANDS`, bins clipped at
+    0.9 × Nyquist); non-finite samples become 0.
 
     Returns:
-        ``{"theta", "alpha", "beta"}`` (``nan`` for a band with fewer than two frequency bins).
+        ``{"theta", "alpha", "beta"}`` (0 for a band without frequency bins).
     """
-    data = np.nan_to_num(np.asarray(samples, dtype=float), nan=0.0, posinf=0.0, neginf=0.0)
-    nperseg = int(min(len(data), round(2 * sampling_frequency)))
-    freqs, psd = welch(data, fs=sampling_frequency, nperseg=nperseg, axis=0)
-    psd = psd.mean(axis=1)
-    return {name: _band_power(freqs, psd, band) for name, band in (("theta", THETA), ("alpha", ALPHA), ("beta", BETA))}
+    powers = dsp.band_powers(np.asarray(samples, dtype=float), sampling_frequency, segment_s=EEG_SEGMENT_S)
+    return {name: float(np.mean(powers[name])) for name in EEG_BANDS}
 
 
 def _ratio(top: float, bottom: float) -> float | None:
@@ -93,10 +83,10 @@ def eeg_engagement(samples: np.ndarray, sampling_frequency: float) -> float | No
 def eeg_relaxation(samples: np.ndarray, sampling_frequency: float) -> float | None:
     """EEG relaxation index α / β of a window (dimensionless; higher = more relaxed).
 
-    Source: alpha power rises in relaxed wakefulness and falls with mental effort (Klimesch W., "EEG alpha and
-    theta oscillations reflect cognitive and memory performance: a review and analysis", *Brain Research
-    Reviews* 29 (1999) 169-195, doi:10.1016/S0165-0173(98)00056-3); the α/β ratio is the customary relaxation
-    index of neurofeedback. Band powers as in :func:`eeg_band_powers`.
+    Source: the alpha/beta power ratio is a common relaxation index in neurofeedback and relaxation studies;
+    it is a convention of that practice, not a validated clinical scale (alpha power is known to be higher in
+    relaxed wakefulness with eyes closed and to fall with mental effort). Band powers as in
+    :func:`eeg_band_powers`.
     """
     return _eeg(samples, sampling_frequency)["eeg_relaxation"]
 
@@ -224,10 +214,15 @@ def eda_tonic(samples: np.ndarray, sampling_frequency: float) -> float | None:
 
 
 def eda_phasic_peaks_per_minute(samples: np.ndarray, sampling_frequency: float) -> float | None:
-    """Skin-conductance responses per minute of an EDA/GSR window: the ``SCR_Peaks`` that
-    ``neurokit2.eda_process`` finds in the phasic component (neurokit2's default method after Kim K.H. et al.,
-    "Emotion recognition system using short-term monitoring of physiological signals", *Med. Biol. Eng.
-    Comput.* 42 (2004) 419-427), divided by the window's length in minutes. A flat window gives 0."""
+    """Skin-conductance responses per minute of an EDA/GSR window, divided by its length in minutes.
+
+    The ``SCR_Peaks`` that ``neurokit2.eda_process`` finds with its default ``method="neurokit"`` (cleaning,
+    ``eda_phasic`` and ``eda_peaks`` each with their ``"neurokit"`` method; see
+    ``neurokit2.eda.eda_methods``). neurokit2: Makowski D. et al., "NeuroKit2: A Python toolbox for
+    neurophysiological signal processing", *Behavior Research Methods* 53 (2021) 1689-1696,
+    doi:10.3758/s13428-020-01516-y. (Kim K.H. et al. 2004 is a different SCR method of neurokit2,
+    ``method="kim2004"``, not used here.) A flat window gives 0.
+    """
     signal = np.asarray(samples, dtype=float)[:, 0]
     minutes = len(signal) / sampling_frequency / 60.0
     if len(signal) and float(np.ptp(np.nan_to_num(signal))) == 0.0:
