@@ -293,3 +293,26 @@ def test_an_iana_zone_gives_the_real_local_day_on_dst_days(acme: Customer) -> No
         body = {"user_id": None, "daily_date": day, "local_timezone": "Europe/Paris"}
         battery = post(acme, ivy.access, "battery", body)
         assert len(battery["hours"]) == hours, (day, battery["hours"])
+
+
+def test_months_back_clamps_and_refuses_year_zero() -> None:
+    from datetime import date
+
+    from braindock.server.neurospeed import insights_store as store
+
+    assert store.months_back(date(2025, 8, 31), 6) == date(2025, 2, 28)
+    assert store.months_back(date(2024, 8, 31), 6) == date(2024, 2, 29)
+    with pytest.raises(ValueError, match="before year 1"):
+        store.months_back(date(1, 3, 1), 6)
+
+
+def test_every_insight_endpoint_documents_its_shape_in_openapi(server) -> None:  # type: ignore[no-untyped-def]
+    import httpx
+
+    from braindock.server.neurospeed.routes_insights import POST_FIELDS
+
+    spec = httpx.get(server.url + "/openapi.json", timeout=60).json()
+    for name in POST_FIELDS:
+        description = spec["paths"][f"/api/users/settings/insights/{name}"]["post"]["description"]
+        assert "Returns" in description or "As ``" in description, name
+        assert "see the README" not in description and "403" in description

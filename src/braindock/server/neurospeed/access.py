@@ -14,9 +14,14 @@ recordings,raw_data}_access`` (``{"access": bool}``) and enforced by the server:
 
 from __future__ import annotations
 
+from typing import Any
+
+from fastapi import Depends, Request
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from braindock.server.neurospeed.errors import NsForbidden
+from braindock.server.neurospeed.http import authenticate
 from braindock.server.storage.neurospeed_models import NsCustomerAccess
 
 FLAGS = ("insights", "recordings", "raw_data")
@@ -54,3 +59,23 @@ def require(session: Session, customer_id: int, flag: str) -> None:
     """Raise :class:`NsForbidden` (403) when ``flag`` is off for the customer."""
     if not flags(session, customer_id)[flag]:
         raise NsForbidden(f"{flag.replace('_', ' ')} access is off for this customer")
+
+
+def needs(flag: str) -> Any:
+    """FastAPI dependency (``dependencies=[access.needs("recordings")]``, after ``require_token``): the
+    request's customer (the customer of a user token's user) must have ``flag`` on.
+
+    Raises:
+        NsUnauthorized: no valid token (401); NsForbidden: ``flag`` off (403).
+    """
+
+    async def check(request: Request) -> None:
+        def run() -> None:
+            with request.app.state.services.database.session() as session:
+                principal = authenticate(request, session, customer_only=False)
+                require(session, principal.customer.id, flag)
+
+        await run_in_threadpool(run)
+
+    check.__name__ = f"needs_{flag}"
+    return Depends(check)

@@ -10,6 +10,7 @@ is above :data:`~.insight_functions.STRESS_THRESHOLD`.
 
 from __future__ import annotations
 
+import calendar
 import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, timezone
@@ -125,16 +126,18 @@ def week_start(day: date, first: int) -> date:
 
 
 def months_back(day: date, months: int) -> date:
-    """``day`` minus ``months`` calendar months (clamped to the month's last day)."""
+    """``day`` minus ``months`` calendar months (clamped to the month's last day).
+
+    Raises:
+        ValueError: the result would be before 0001-01-01 (the endpoints accept dates from 1970 only).
+    """
     month = day.month - 1 - months
     year = day.year + month // 12
     month = month % 12 + 1
-    for candidate in range(day.day, 0, -1):
-        try:
-            return date(year, month, candidate)
-        except ValueError:
-            continue
-    raise AssertionError("unreachable")
+    if year < 1:
+        raise ValueError(f"{months} months before {day.isoformat()} is before year 1")
+    last = calendar.monthrange(year, month)[1]
+    return date(year, month, min(day.day, last))
 
 
 @dataclass

@@ -8,7 +8,8 @@ insight ids known to the engine (``output$neurobrave_stress2`` = ``stress_index`
 offset like ``+0200`` or ``null`` (UTC).
 
 The answers are aggregates of the user's minute series written by the insight engine (:mod:`.insights_engine`,
-:mod:`.insights_store`); every shape is documented with an example in the README (NeuroSpeed insights). Each
+:mod:`.insights_store`); each POST endpoint's shape is in its docstring (:data:`DOCS`, also the OpenAPI
+description) and with an example in the README (NeuroSpeed insights). Each
 answer has ``user_id`` and ``insight`` (the endpoint's name). A *stress minute* is a minute whose mean
 ``stress_index`` (Baevsky) is above 150, a *rest minute* one at or below it.
 """
@@ -31,7 +32,9 @@ from braindock.server.neurospeed.insight_functions import FUNCTION_NAMES, STRESS
 from braindock.server.storage.neurospeed_models import NsInsightSettings, NsRecorder, NsUser
 
 router = APIRouter(
-    prefix="/api/users/settings/insights", tags=["neurospeed: insights"], dependencies=[Depends(require_token)]
+    prefix="/api/users/settings/insights",
+    tags=["neurospeed: insights"],
+    dependencies=[Depends(require_token), access.needs("insights")],
 )
 
 BOUNDARIES = ("hour", "day", "week", "month")
@@ -101,8 +104,7 @@ def _target(request: Request, session: Any, user_id: Any) -> int:
     Raises:
         NsUnauthorized (401), NsForbidden: insights access off (403), NsBadRequest (400), NsNotFound (404).
     """
-    principal = authenticate(request, session, customer_only=False)
-    access.require(session, principal.customer.id, "insights")
+    principal = authenticate(request, session, customer_only=False)  # insights flag: the router's dependency
     if principal.user is not None:
         if user_id not in (None, "") and str(user_id) != str(principal.user.id):
             raise NsNotFound(f"user {user_id} not found")
@@ -272,6 +274,8 @@ def _day_bounds(body: dict[str, Any]) -> tuple[date, int, int, int]:
 
 
 def _daily_stress(session: Any, user_id: int, body: dict[str, Any]) -> dict[str, Any]:
+    """``daily_stress``: ``stress_index`` minutes of the local day ``[start, stop)`` of :func:`_day_bounds`,
+    grouped per hour; shape in :data:`DOCS`."""
     day, offset, start, stop = _day_bounds(body)
     hours = store.grouped(session, user_id, start, stop, "hour", offset, ["stress_index"])
     return {
@@ -378,6 +382,8 @@ def _history_hourly(session: Any, user_id: int, body: dict[str, Any]) -> dict[st
 
 
 def _week(session: Any, user_id: int, body: dict[str, Any], back: int = 0) -> dict[str, Any]:
+    """The week containing ``daily_date`` (``back`` weeks earlier): ``{"begin": date, "start", "stop" (epoch
+    minutes, local midnights with the zone's offset at noon of ``daily_date``), "offset", "first"}``."""
     day, offset = _local_day(body)
     first = store.first_day_of_week(session, user_id)
     begin = store.week_start(day, first) - timedelta(days=7 * back)
@@ -399,6 +405,7 @@ def _week_days(session: Any, user_id: int, week: dict[str, Any]) -> list[store.G
 
 
 def _weekly_average(session: Any, user_id: int, body: dict[str, Any]) -> dict[str, Any]:
+    """``weekly_stress_average``: per-day ``stress_index`` groups of :func:`_week` and their mean."""
     week = _week(session, user_id, body)
     days = _week_days(session, user_id, week)
     summary = _stress_day(days)
@@ -413,6 +420,7 @@ def _weekly_average(session: Any, user_id: int, body: dict[str, Any]) -> dict[st
 
 
 def _weekly_change(session: Any, user_id: int, body: dict[str, Any]) -> dict[str, Any]:
+    """``weekly_stress_change``: mean ``stress_index`` of this week minus the previous one (absolute, percent)."""
     this, previous = _week(session, user_id, body), _week(session, user_id, body, back=1)
     now = _stress_day(_week_days(session, user_id, this))["mean"]
     before = _stress_day(_week_days(session, user_id, previous))["mean"]
@@ -429,6 +437,7 @@ def _weekly_change(session: Any, user_id: int, body: dict[str, Any]) -> dict[str
 
 
 def _weekly_index(session: Any, user_id: int, body: dict[str, Any]) -> dict[str, Any]:
+    """``weekly_stress_index``: share of the week's measured minutes above the stress threshold (percent)."""
     week = _week(session, user_id, body)
     summary = _stress_day(_week_days(session, user_id, week))
     return {
@@ -441,6 +450,9 @@ def _weekly_index(session: Any, user_id: int, body: dict[str, Any]) -> dict[str,
 
 
 def _weekly_time(quiet: bool):  # type: ignore[no-untyped-def]
+    """``weekly_quiet_time`` (``quiet``) / ``weekly_stressful_time``: the local hour of the day with the lowest /
+    highest mean ``stress_index`` of the week (ties: the earlier hour for quiet, the later for stressful)."""
+
     def answer(session: Any, user_id: int, body: dict[str, Any]) -> dict[str, Any]:
         week = _week(session, user_id, body)
         hours = store.grouped(
@@ -463,6 +475,10 @@ def _weekly_time(quiet: bool):  # type: ignore[no-untyped-def]
 
 
 def _weekly_sleep(best: bool):  # type: ignore[no-untyped-def]
+    """``weekly_best_sleep`` (``best``) / ``weekly_worst_sleep``: stage every not-deleted recording of the user
+    that started in the week (:func:`.sleep.analyse`, cached, one at a time) and pick the highest / lowest sleep
+    efficiency; with the customer's ``recordings`` flag off no recording is read (``sleep: null`` and a reason)."""
+
     def answer(session: Any, user_id: int, body: dict[str, Any], data_dir: Any = None) -> dict[str, Any]:
         week = _week(session, user_id, {"daily_date": body["daily_date"]})
         begin, end = week["start"] * 60, week["stop"] * 60
@@ -520,6 +536,10 @@ def _six_months(session: Any, user_id: int, body: dict[str, Any]) -> tuple[date,
 
 
 def _calendar(kind: str):  # type: ignore[no-untyped-def]
+    """The calendar endpoints over the six months up to ``todays_date`` (UTC days of ``stress_index``):
+    ``graph`` (daily stats), ``with`` / ``without`` (days with at least / fewer than :data:`STRESS_DAY_MINUTES`
+    stress minutes), ``six`` (daily stress percent and mean, and the average percent)."""
+
     def answer(session: Any, user_id: int, body: dict[str, Any]) -> dict[str, Any]:
         first, today, groups = _six_months(session, user_id, body)
         base = {"start_date": first.isoformat(), "end_date": today.isoformat(), "timezone": "+0000"}
@@ -566,6 +586,98 @@ ANSWERS = {
 }
 
 
+_COMMON_ERRORS = """
+
+Raises:
+    NsUnauthorized: no or bad token (401). NsForbidden: the customer's ``insights`` flag is off (403).
+    NsBadRequest: a missing field, a date not ``YYYY-MM-DD`` or outside 1970-01-01..9998-12-31, a bad
+        ``boundry``/``time_type``/``local_timezone``/insight id (400 naming the field).
+    NsNotFound: ``user_id`` is not the token's user / not a user of the customer (404)."""
+
+#: Docstring (and OpenAPI description) of each POST endpoint; every answer also has ``user_id`` and ``insight``.
+DOCS: dict[str, str] = {
+    "alltime": """Stats of one function per ``boundry`` bucket from ``start_date`` to ``end_date`` (UTC, inclusive).
+
+Body: ``{user_id, start_date, end_date, insight_path, boundry: hour|day|week|month}``.
+Returns: ``{"function", "boundry", "start_date", "end_date", "timezone": "+0000", "data": [{"start", "minutes",
+"samples", "mean", "min", "max"}]}``; ``start`` is an ISO time (hour) or date; units those of the function.
+400 also when ``end_date`` is before ``start_date``.""",
+    "daily_stats": """Stats of one function over the day/week/month containing ``daily_date`` (UTC), and per bucket.
+
+Body: ``{user_id, daily_date, insight_id, time_type: hour|day|week|month}`` (week: the user's first day).
+Returns: ``{"function", "time_type", "date", "start_date", "end_date", "timezone", "stats": {"minutes",
+"samples", "mean", "min", "max"}, "data": [{"start", ...stats}]}``.""",
+    "all_daily_stats": """:func:`daily_stats` of every function of the engine at once.
+
+Body: ``{user_id, daily_date, insight_id, time_type}`` (``insight_id`` validated, not used).
+Returns: ``{"time_type", "date", "start_date", "end_date", "timezone", "functions": {name: {"stats", "data"}}}``.""",
+    "stress_baseline": """The user's baseline of one function over all stored minutes (minute means).
+
+Body: ``{user_id, insight_id}``. Returns: ``{"function", "minutes", "baseline" (median), "mean", "sd", "p25",
+"p75"}`` (``null`` without data; units those of the function, 1/s² for ``stress_index``).""",
+    "daily_stress": """Stress of one local day: stress/rest minutes of ``stress_index`` (Baevsky, threshold 150).
+
+Body: ``{user_id, daily_date, local_timezone}`` (``+0200`` or an IANA name: local midnight to midnight, a DST day
+has 23 or 25 hours). Returns: ``{"date", "timezone", "function", "threshold", "measured_minutes",
+"stress_minutes", "rest_minutes", "stress_percent", "mean", "max", "hours": [{"hour" (hours since local
+midnight), ...stats}]}``.""",
+    "battery": """Energy "battery" of one local day (model in :func:`_battery`): percent, 100 at local midnight.
+
+Body: ``{user_id, daily_date, local_timezone}``. Returns: ``{"date", "timezone", "battery", "lowest",
+"stress_minutes", "rest_minutes", "model", "hours": [{"hour", "level"}]}`` (one entry per elapsed local hour;
+minutes after now are not counted).""",
+    "hourly_insights": """Every function's stats per hour of one local day.
+
+Body: ``{user_id, daily_date, local_timezone}``. Returns: ``{"date", "timezone", "data": [{"hour", "start" (ISO
+local), "functions": {name: stats}}]}``.""",
+    "history_hourly_insights": """Every function's stats per local hour of the day (0-23) over the whole history.
+
+Body: ``{user_id, local_timezone}``; an IANA name puts each stored hour at its own local hour (DST-aware), an
+offset shifts all. Returns: ``{"timezone" (today's UTC-date offset), "data": [{"hour", "functions"}]}``.""",
+    "weekly_stress_average": """Mean ``stress_index`` of the week containing ``daily_date`` (user's first day).
+
+Body: ``{user_id, daily_date, local_timezone}``. Returns: ``{"week_start", "week_end", "first_day_of_week",
+"timezone", "function", "average" (1/s²), "measured_minutes", "stress_minutes", "days": [{"date", ...stats}]}``.""",
+    "weekly_stress_change": """Change of the mean ``stress_index`` from the previous week to this one.
+
+Body: ``{user_id, daily_date, local_timezone}``. Returns: week fields, ``"average"``, ``"previous_week_start"``,
+``"previous_average"``, ``"change"`` (1/s²) and ``"change_percent"`` (``null`` without both weeks).""",
+    "weekly_stress_index": """Percent of the week's measured minutes that are stress minutes.
+
+Body: ``{user_id, daily_date, local_timezone}``. Returns: week fields, ``"stress_index"`` (percent or ``null``),
+``"stress_minutes"``, ``"measured_minutes"``, ``"threshold"``.""",
+    "weekly_best_sleep": """The recording of the week with the highest YASA sleep efficiency (:mod:`.sleep`).
+
+Body: ``{user_id, daily_date}``. Returns: week fields, ``"sleep"`` (``{"recorder_id", "start", "minutes",
+"channel", "epochs", "stages" (minutes), "total_sleep_minutes", "sleep_efficiency" (percent)}`` or ``null``),
+``"recordings_staged"``, ``"reason"`` (why nothing was staged: too short, no EEG, unusable timestamps, YASA
+missing, or the customer's ``recordings`` flag off: then no recording is read). Staging is cached per
+recording and runs one at a time.""",
+    "weekly_worst_sleep": """As ``weekly_best_sleep``, the recording with the lowest sleep efficiency.""",
+    "weekly_stressful_time": """The local hour of the day with the highest mean ``stress_index`` in the week.
+
+Body: ``{user_id, daily_date, local_timezone}``. Returns: week fields, ``"function"``, ``"hour"`` (0-23),
+``"start"``/``"end"`` (``HH:00``), ``"mean"`` (1/s²), ``"hours": [{"hour", ...stats}]`` (``null`` without data).""",
+    "weekly_quiet_time": """As ``weekly_stressful_time``, the hour with the lowest mean ``stress_index``.""",
+    "calendar/calendar_stress_graph": """Daily ``stress_index`` stats of the six months up to ``todays_date`` (UTC).
+
+Body: ``{user_id, todays_date}``. Returns: ``{"start_date", "end_date", "timezone", "threshold", "days":
+[{"date", ...stats with stress_minutes}]}``.""",
+    "calendar/dates_of_last_6_month_without_stress": """Measured days of the last six months with fewer than
+5 stress minutes.
+
+Body: ``{user_id, todays_date}``. Returns: ``{"start_date", "end_date", "timezone", "dates": ["YYYY-MM-DD"]}``.""",
+    "calendar/dates_of_last_6_month_with_stress": """Days of the last six months with at least 5 stress minutes.
+
+Body: ``{user_id, todays_date}``. Returns: ``{"start_date", "end_date", "timezone", "dates": ["YYYY-MM-DD"]}``.""",
+    "calendar/calculate_daily_stress_for_6_month": """Stress percent and mean ``stress_index`` of each measured
+day of the last six months, and their average.
+
+Body: ``{user_id, todays_date}``. Returns: ``{"start_date", "end_date", "timezone", "days": [{"date",
+"stress_percent", "mean"}], "average_stress_percent"}``.""",
+}
+
+
 def _post_route(name: str, fields: tuple[str, ...]) -> None:
     answer = ANSWERS[name]
 
@@ -588,8 +700,17 @@ def _post_route(name: str, fields: tuple[str, ...]) -> None:
 
         return await run_in_threadpool(run)
 
-    handler.__doc__ = f"``POST /api/users/settings/insights/{name}`` (``neurospeed.md`` 3.8): see the README."
-    router.add_api_route(f"/{name}", handler, methods=["POST"], summary=f"Insight {name} (README: shape and example)")
+    handler.__doc__ = (
+        f"``POST /api/users/settings/insights/{name}`` (``neurospeed.md`` 3.8). {DOCS[name]}{_COMMON_ERRORS}"
+    )
+    handler.__name__ = "insight_" + name.replace("/", "_")
+    router.add_api_route(
+        f"/{name}",
+        handler,
+        methods=["POST"],
+        summary=f"Insight {name}",
+        description=handler.__doc__,
+    )
 
 
 @router.get("", summary="Summary of every insight function of a user")
