@@ -5,11 +5,15 @@ An administrator changes them with ``braindock neurospeed access CUSTOMER_EMAIL 
 --recordings on|off --raw-data on|off``. They are answered by ``GET /customers/customers_access/get_{insight,
 recordings,raw_data}_access`` (``{"access": bool}``) and enforced by the server:
 
-* ``insights`` off → every ``/users/settings/insights...`` endpoint answers 403;
+* ``insights`` off → every ``/users/settings/insights...`` endpoint answers 403, and the HIAs of the customer's
+  users get no live insight values (``output.cognitive_analysis`` ``{}``; read when an HIA connects);
 * ``recordings`` off → every ``/gateway/recorder...`` and ``/gateway/exporter...`` endpoint answers 403 (the
-  signed download link of an export already made keeps working until it expires);
+  signed download link of an export already made keeps working until it expires), and sleep staging
+  (``weekly_best_sleep`` / ``weekly_worst_sleep``) reads no recording: 200 with ``sleep: null`` and the reason;
 * ``raw_data`` off → the user-room listeners (``/target_is_user_room_as_user``, ``..._as_customer``) are refused
   with ``CONNECT_ERROR {"message": "Forbidden: raw data access is off for this customer"}``.
+
+Routes declare a flag with the :func:`needs` dependency.
 """
 
 from __future__ import annotations
