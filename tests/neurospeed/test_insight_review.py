@@ -316,3 +316,31 @@ def test_every_insight_endpoint_documents_its_shape_in_openapi(server) -> None: 
         description = spec["paths"][f"/api/users/settings/insights/{name}"]["post"]["description"]
         assert "Returns" in description or "As ``" in description, name
         assert "see the README" not in description and "403" in description
+
+
+def test_zone_grouping_puts_each_row_at_its_own_local_hour(database: Database) -> None:
+    from braindock.server.neurospeed import insights_store as store
+
+    moments = [datetime(2026, 3, 28, 23, 30, tzinfo=UTC), datetime(2026, 3, 29, 0, 30, tzinfo=UTC)]
+    moments.append(datetime(2026, 3, 29, 1, 30, tzinfo=UTC))  # after the 01:00 UTC change to CEST
+    with database.session() as session:
+        for moment in moments:
+            minute = int(moment.timestamp() // 60)
+            session.add(
+                NsInsightMinute(
+                    user_id=1,
+                    minute=minute,
+                    function="stress_index",
+                    count=1,
+                    total=100.0,
+                    minimum=100.0,
+                    maximum=100.0,
+                )
+            )
+    with database.session() as session:
+        hours = store.zone_grouped(session, 1, None, None, "hour_of_day", "Europe/Paris")
+        days = store.zone_grouped(session, 1, None, None, "day", "Europe/Paris")
+        fixed = store.grouped(session, 1, None, None, "hour_of_day", 60)
+    assert [g.key for g in hours] == [0, 1, 3]  # 00:30 CET, 01:30 CET, 03:30 CEST
+    assert [g.key for g in fixed] == [0, 1, 2]  # one offset for all: the last one an hour off
+    assert [(g.key, g.minutes) for g in days] == [(store.day_number(datetime(2026, 3, 29).date()), 3)]

@@ -140,6 +140,34 @@ def months_back(day: date, months: int) -> date:
     return date(year, month, min(day.day, last))
 
 
+def zone_grouped(
+    session: Session,
+    user_id: int,
+    start: int | None,
+    end: int | None,
+    bucket: str,
+    value: Any,
+    functions: list[str] | None = None,
+) -> list[Group]:
+    """:func:`grouped` by local ``day`` (key = local days since the epoch) or ``hour_of_day`` in the IANA zone
+    ``value``, per row: the minutes are grouped per UTC hour in SQL, then each hour is put at its own local day /
+    hour with ``zoneinfo`` (DST-aware). Falls back to :func:`grouped` with the fixed offset for a non-IANA value."""
+    zone = zone_of(value)
+    if zone is None:
+        return grouped(session, user_id, start, end, bucket, timezone_offset(value), functions)
+    merged: dict[tuple[int, str], Group] = {}
+    for group in grouped(session, user_id, start, end, "hour", 0, functions):
+        local = datetime.fromtimestamp(group.key * 3600, zone)
+        key = local.hour if bucket == "hour_of_day" else day_number(local.date())
+        current = merged.get((key, group.function))
+        if current is None:
+            group.key = key
+            merged[(key, group.function)] = group
+        else:
+            current.merge(group)
+    return sorted(merged.values(), key=lambda g: (g.key, g.function))
+
+
 @dataclass
 class Group:
     """One aggregated group of minute rows."""

@@ -363,18 +363,7 @@ def _hourly(session: Any, user_id: int, body: dict[str, Any]) -> dict[str, Any]:
 def _history_hourly(session: Any, user_id: int, body: dict[str, Any]) -> dict[str, Any]:
     value = body.get("local_timezone")
     offset = store.timezone_offset(value)  # today's (UTC) offset, only reported
-    if store.zone_of(value) is None:
-        by_hour = _functions_by(store.grouped(session, user_id, None, None, "hour_of_day", offset))
-    else:  # per UTC hour, each put at its own local hour (DST-aware)
-        merged: dict[tuple[int, str], store.Group] = {}
-        for group in store.grouped(session, user_id, None, None, "hour", 0):
-            key = (store.local_hour_of_day(group.key * 60, value), group.function)
-            if key in merged:
-                merged[key].merge(group)
-            else:
-                group.key = key[0]
-                merged[key] = group
-        by_hour = _functions_by(list(merged.values()))
+    by_hour = _functions_by(store.zone_grouped(session, user_id, None, None, "hour_of_day", value))
     return {
         "timezone": store.offset_text(offset),
         "data": [{"hour": key, "functions": f} for key, f in sorted(by_hour.items())],
@@ -383,12 +372,15 @@ def _history_hourly(session: Any, user_id: int, body: dict[str, Any]) -> dict[st
 
 def _week(session: Any, user_id: int, body: dict[str, Any], back: int = 0) -> dict[str, Any]:
     """The week containing ``daily_date`` (``back`` weeks earlier): ``{"begin": date, "start", "stop" (epoch
-    minutes, local midnights with the zone's offset at noon of ``daily_date``), "offset", "first"}``."""
+    minutes from local midnight to local midnight, DST-aware for an IANA name), "offset" (at noon of
+    ``daily_date``, reported), "first", "zone"}``."""
     day, offset = _local_day(body)
     first = store.first_day_of_week(session, user_id)
     begin = store.week_start(day, first) - timedelta(days=7 * back)
-    start, stop = store.day_minute(begin, offset), store.day_minute(begin + timedelta(days=7), offset)
-    return {"begin": begin, "start": start, "stop": stop, "offset": offset, "first": first}
+    value = body.get("local_timezone")
+    start = store.day_span(value, begin)[0]
+    stop = store.day_span(value, begin + timedelta(days=7))[0]
+    return {"begin": begin, "start": start, "stop": stop, "offset": offset, "first": first, "zone": value}
 
 
 def _week_fields(week: dict[str, Any]) -> dict[str, Any]:
@@ -401,6 +393,8 @@ def _week_fields(week: dict[str, Any]) -> dict[str, Any]:
 
 
 def _week_days(session: Any, user_id: int, week: dict[str, Any]) -> list[store.Group]:
+    if store.zone_of(week["zone"]) is not None:
+        return store.zone_grouped(session, user_id, week["start"], week["stop"], "day", week["zone"], ["stress_index"])
     return store.grouped(session, user_id, week["start"], week["stop"], "day", week["offset"], ["stress_index"])
 
 
@@ -455,9 +449,14 @@ def _weekly_time(quiet: bool):  # type: ignore[no-untyped-def]
 
     def answer(session: Any, user_id: int, body: dict[str, Any]) -> dict[str, Any]:
         week = _week(session, user_id, body)
-        hours = store.grouped(
-            session, user_id, week["start"], week["stop"], "hour_of_day", week["offset"], ["stress_index"]
-        )
+        if store.zone_of(week["zone"]) is not None:
+            hours = store.zone_grouped(
+                session, user_id, week["start"], week["stop"], "hour_of_day", week["zone"], ["stress_index"]
+            )
+        else:
+            hours = store.grouped(
+                session, user_id, week["start"], week["stop"], "hour_of_day", week["offset"], ["stress_index"]
+            )
         pick = None
         if hours:
             pick = (min if quiet else max)(hours, key=lambda g: (g.total / g.samples, g.key))
@@ -480,7 +479,7 @@ def _weekly_sleep(best: bool):  # type: ignore[no-untyped-def]
     efficiency; with the customer's ``recordings`` flag off no recording is read (``sleep: null`` and a reason)."""
 
     def answer(session: Any, user_id: int, body: dict[str, Any], data_dir: Any = None) -> dict[str, Any]:
-        week = _week(session, user_id, {"daily_date": body["daily_date"]})
+        week = _week(session, user_id, {"daily_date": body["daily_date"]})  # UTC weeks
         begin, end = week["start"] * 60, week["stop"] * 60
         rows = session.query(NsRecorder).filter(
             NsRecorder.user_id == user_id,
