@@ -1,7 +1,9 @@
 """Aggregates of the per-user minute series ``ns_insight_minutes`` for the insight endpoints (``neurospeed.md`` 3.8).
 
 Minutes are whole UTC minutes since the epoch; a local time is ``minute + offset`` (offset in minutes, from
-``local_timezone``). Grouping runs in SQL (``GROUP BY`` integer buckets of the shifted minute: hour, day,
+``local_timezone``) for a fixed offset; for an IANA zone name the day bounds come from ``zoneinfo``
+(:func:`day_span`) and per-row local days / hours from :func:`zone_grouped`.
+Grouping runs in SQL (``GROUP BY`` integer buckets of the shifted minute: hour, day,
 week, hour of the day); months are rolled up from day groups. Every group gives
 ``{"minutes", "samples", "mean", "min", "max"}`` (minutes with a value, computed windows, and the mean of every
 computed value, their minimum and maximum) plus, for ``stress_index``, ``stress_minutes``: minutes whose mean
