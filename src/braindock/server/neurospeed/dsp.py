@@ -101,8 +101,9 @@ def _welch(data: np.ndarray, sampling_frequency: float, nperseg: int) -> np.ndar
     return psd
 
 
-def band_powers(samples: np.ndarray, sampling_frequency: float) -> dict[str, list[float]]:
-    """Absolute band power per channel of ``samples`` (shape ``(n_samples, n_channels)``, any units).
+def band_powers(samples: np.ndarray, sampling_frequency: float, segment_s: float = SEGMENT_S) -> dict[str, list[float]]:
+    """Absolute band power per channel of ``samples`` (shape ``(n_samples, n_channels)``, any units), from Welch
+    segments of ``segment_s`` seconds (default :data:`SEGMENT_S`; the insight engine uses 2 s).
 
     Returns:
         ``{band: [power of channel 0, channel 1, ...]}`` for every band of :data:`BANDS`, in units² of the
@@ -117,7 +118,7 @@ def band_powers(samples: np.ndarray, sampling_frequency: float) -> dict[str, lis
     n_samples, n_channels = data.shape
     if n_samples < max(2, int(MIN_BUFFER_S * sampling_frequency)):
         return {band: [0.0] * n_channels for band in BANDS}
-    nperseg = min(n_samples, max(2, int(round(SEGMENT_S * sampling_frequency))))
+    nperseg = min(n_samples, max(2, int(round(segment_s * sampling_frequency))))
     _, weights = _plan(nperseg, float(sampling_frequency))
     powers = weights @ _welch(data, float(sampling_frequency), nperseg)  # (bands, channels)
     return dict(zip(BANDS, powers.tolist(), strict=True))

@@ -162,13 +162,14 @@ def pager_response(
 Lister = Callable[[Session, Any, str | None, int, int], tuple[int, list[Any]]]
 
 
-async def customer_page(request: Request, lister: Lister, flag: str | None = None) -> dict[str, Any]:
+async def customer_page(request: Request, lister: Lister) -> dict[str, Any]:
     """A ``pager`` page of the calling customer's records, honouring ``filters.username``
     (the recorder and exporter list endpoints, ``neurospeed.md`` 3.6 and 3.7).
 
     Raises:
         NsBadRequest: ``filters`` is not an object, or the pager members are invalid (400).
-        NsUnauthorized / NsForbidden: no valid customer token (401/403), or the access ``flag`` (3.3) is off (403).
+        NsUnauthorized / NsForbidden: no valid customer token (401/403). (The access flag is checked by the
+            route's :func:`~.access.needs` dependency.)
     """
     body = await read_body(request)
     number, size = pager_request(body)
@@ -181,10 +182,6 @@ async def customer_page(request: Request, lister: Lister, flag: str | None = Non
     def run() -> dict[str, Any]:
         with request.app.state.services.database.session() as session:
             principal = authenticate(request, session)
-            if flag is not None:
-                from braindock.server.neurospeed import access
-
-                access.require(session, principal.customer.id, flag)
             total, items = lister(session, principal.customer, name, number, size)
             return pager_response(total, number, size, items, filters)
 

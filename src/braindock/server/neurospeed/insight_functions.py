@@ -9,12 +9,12 @@ seconds of signal on the last :data:`WINDOWS_S` seconds of each stream, off the 
 | function | streams | value | source |
 |---|---|---|---|
 | ``eeg_engagement`` | EEG | β / (α + θ), dimensionless | Pope, Bogart & Bartolome 1995 |
-| ``eeg_relaxation`` | EEG | α / β, dimensionless | e.g. Klimesch 1999 (alpha and relaxed wakefulness) |
+| ``eeg_relaxation`` | EEG | α / β, dimensionless | α/β ratio of relaxation / neurofeedback practice |
 | ``heart_rate`` | PPG, SMARTWATCH | beats per minute | Elgendi et al. 2013 peak detector (neurokit2) |
-| ``hrv_rmssd`` | PPG, SMARTWATCH | ms | Task Force of the ESC/NASPE 1996 (neurokit2 ``hrv_time``) |
+| ``hrv_rmssd`` | PPG, SMARTWATCH | ms, adjacent valid intervals only | Task Force of the ESC/NASPE 1996 |
 | ``stress_index`` | PPG, SMARTWATCH | Baevsky's stress index, 1/s² | Baevsky & Chernikova 2017 |
 | ``eda_tonic`` | EDA, GSR | mean tonic level, sensor units (µS) | neurokit2 ``eda_phasic`` |
-| ``eda_phasic_peaks_per_minute`` | EDA, GSR | SCRs per minute | neurokit2 ``eda_peaks`` (Kim et al. 2004) |
+| ``eda_phasic_peaks_per_minute`` | EDA, GSR | SCRs per minute | neurokit2 ``eda_process`` defaults (Makowski 2021) |
 
 The insight id ``neurobrave_stress2`` of the official macros (``output$neurobrave_stress2``) is an alias of
 ``stress_index`` (:data:`ALIASES`).
@@ -27,15 +27,15 @@ import warnings
 from collections.abc import Callable
 
 import numpy as np
-from scipy.integrate import trapezoid
-from scipy.signal import welch
+
+from braindock.server.neurospeed import dsp
 
 log = logging.getLogger("braindock.neurospeed.insights")
 
-#: EEG bands of the ratios (Hz, half-open), as in :data:`braindock.server.neurospeed.dsp.BANDS`.
-THETA = (4.0, 8.0)
-ALPHA = (8.0, 13.0)
-BETA = (13.0, 30.0)
+#: EEG bands of the ratios: :data:`braindock.server.neurospeed.dsp.BANDS` (Hz, half-open).
+EEG_BANDS = ("theta", "alpha", "beta")
+#: Welch segment of the insight PSD, seconds (longer than the live band powers' 1 s: finer bins for θ).
+EEG_SEGMENT_S = 2.0
 #: Window analysed per device kind, seconds (Pope et al. used 20 s and 40 s windows; HRV and SCR rates need
 #: tens of beats / responses).
 WINDOWS_S = {"eeg": 30.0, "ppg": 60.0, "smartwatch": 60.0, "eda": 60.0, "gsr": 60.0}
@@ -49,28 +49,18 @@ STRESS_THRESHOLD = 150.0
 ALIASES = {"neurobrave_stress2": "stress_index", "stress": "stress_index"}
 
 
-def _band_power(freqs: np.ndarray, psd: np.ndarray, band: tuple[float, float]) -> float:
-    mask = (freqs >= band[0]) & (freqs < band[1])
-    if mask.sum() < 2:
-        return float("nan")
-    return float(trapezoid(psd[mask], freqs[mask]))
-
-
 def eeg_band_powers(samples: np.ndarray, sampling_frequency: float) -> dict[str, float]:
     """θ, α and β absolute power of an EEG window, averaged over channels (input units², µV² for µV).
 
-    PSD: ``scipy.signal.welch`` per channel, Hann window, 2-s segments (``nperseg = min(n, 2 fs)``, 50 %
-    overlap), one-sided density; band power is the trapezoid integral over ``lo <= f < hi``. Non-finite samples
-    become 0.
+    :func:`braindock.server.neurospeed.dsp.band_powers` with :data:`EEG_SEGMENT_S` segments (Hann, 50 %
+    overlap, one-sided density, trapezoid integral over ``lo <= f < hi`` of :data:`~.dsp.BANDS`, bins clipped at
+    0.9 × Nyquist); non-finite samples become 0.
 
     Returns:
-        ``{"theta", "alpha", "beta"}`` (``nan`` for a band with fewer than two frequency bins).
+        ``{"theta", "alpha", "beta"}`` (0 for a band without frequency bins).
     """
-    data = np.nan_to_num(np.asarray(samples, dtype=float), nan=0.0, posinf=0.0, neginf=0.0)
-    nperseg = int(min(len(data), round(2 * sampling_frequency)))
-    freqs, psd = welch(data, fs=sampling_frequency, nperseg=nperseg, axis=0)
-    psd = psd.mean(axis=1)
-    return {name: _band_power(freqs, psd, band) for name, band in (("theta", THETA), ("alpha", ALPHA), ("beta", BETA))}
+    powers = dsp.band_powers(np.asarray(samples, dtype=float), sampling_frequency, segment_s=EEG_SEGMENT_S)
+    return {name: float(np.mean(powers[name])) for name in EEG_BANDS}
 
 
 def _ratio(top: float, bottom: float) -> float | None:
@@ -87,20 +77,18 @@ def eeg_engagement(samples: np.ndarray, sampling_frequency: float) -> float | No
     (the index they found best, computed there from the summed power of Cz, Pz, P3 and P4). Here: band powers of
     :func:`eeg_band_powers` averaged over every channel of the stream.
     """
-    powers = eeg_band_powers(samples, sampling_frequency)
-    return _ratio(powers["beta"], powers["alpha"] + powers["theta"])
+    return _eeg(samples, sampling_frequency)["eeg_engagement"]
 
 
 def eeg_relaxation(samples: np.ndarray, sampling_frequency: float) -> float | None:
     """EEG relaxation index α / β of a window (dimensionless; higher = more relaxed).
 
-    Source: alpha power rises in relaxed wakefulness and falls with mental effort (Klimesch W., "EEG alpha and
-    theta oscillations reflect cognitive and memory performance: a review and analysis", *Brain Research
-    Reviews* 29 (1999) 169-195, doi:10.1016/S0165-0173(98)00056-3); the α/β ratio is the customary relaxation
-    index of neurofeedback. Band powers as in :func:`eeg_band_powers`.
+    Source: the alpha/beta power ratio is a common relaxation index in neurofeedback and relaxation studies;
+    it is a convention of that practice, not a validated clinical scale (alpha power is known to be higher in
+    relaxed wakefulness with eyes closed and to fall with mental effort). Band powers as in
+    :func:`eeg_band_powers`.
     """
-    powers = eeg_band_powers(samples, sampling_frequency)
-    return _ratio(powers["alpha"], powers["beta"])
+    return _eeg(samples, sampling_frequency)["eeg_relaxation"]
 
 
 def ppg_beats(samples: np.ndarray, sampling_frequency: float) -> np.ndarray:
@@ -135,26 +123,34 @@ def heart_rate(samples: np.ndarray, sampling_frequency: float) -> float | None:
     """Mean heart rate of a PPG window in beats per minute: ``60 / mean(RR)`` over the beats of
     :func:`ppg_beats` (at least 5 intervals), as heartpy's ``bpm`` (van Gent P. et al., "HeartPy: A novel heart
     rate algorithm for the analysis of noisy signals", *Transp. Res. F* 66 (2019) 368-378)."""
-    rr = rr_intervals(ppg_beats(samples, sampling_frequency), sampling_frequency)
-    if len(rr) < 5:
+    return _cardiac(samples, sampling_frequency)["heart_rate"]
+
+
+def rmssd_ms(peaks: np.ndarray, sampling_frequency: float) -> float | None:
+    """RMSSD in milliseconds of beat indices ``peaks`` (samples at ``sampling_frequency`` Hz): the root mean
+    square of the differences of *adjacent* beat-to-beat intervals that are both physiological (0.3-2.0 s, as
+    :func:`rr_intervals`); a pair touching a rejected interval (missed or extra beat) is left out. Source: Task
+    Force of the European Society of Cardiology and the North American Society of Pacing and Electrophysiology,
+    "Heart rate variability: standards of measurement, physiological interpretation and clinical use",
+    *Circulation* 93 (1996) 1043-1065.
+
+    Returns:
+        the value, or ``None`` with fewer than 5 valid intervals or no valid adjacent pair.
+    """
+    rr = np.diff(np.asarray(peaks, dtype=float)) / sampling_frequency
+    valid = (rr >= 0.3) & (rr <= 2.0)
+    if int(valid.sum()) < 5:
         return None
-    return float(60.0 / rr.mean())
+    pairs = valid[1:] & valid[:-1]
+    if not pairs.any():
+        return None
+    diffs = np.diff(rr)[pairs]
+    return float(1000.0 * np.sqrt(np.mean(np.square(diffs))))
 
 
 def hrv_rmssd(samples: np.ndarray, sampling_frequency: float) -> float | None:
-    """RMSSD of a PPG window in milliseconds: ``neurokit2.hrv_time(...)["HRV_RMSSD"]`` on the beats of
-    :func:`ppg_beats` (at least 5 intervals). Source: Task Force of the European Society of Cardiology and the
-    North American Society of Pacing and Electrophysiology, "Heart rate variability: standards of measurement,
-    physiological interpretation and clinical use", *Circulation* 93 (1996) 1043-1065."""
-    import neurokit2 as nk
-
-    peaks = ppg_beats(samples, sampling_frequency)
-    if len(rr_intervals(peaks, sampling_frequency)) < 5:
-        return None
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        value = float(nk.hrv_time(peaks, sampling_rate=sampling_frequency)["HRV_RMSSD"].iloc[0])
-    return value if np.isfinite(value) else None
+    """RMSSD of a PPG window in milliseconds: :func:`rmssd_ms` of the beats of :func:`ppg_beats`."""
+    return _cardiac(samples, sampling_frequency)["hrv_rmssd"]
 
 
 def baevsky_stress_index(rr_s: np.ndarray) -> float | None:
@@ -185,7 +181,7 @@ def baevsky_stress_index(rr_s: np.ndarray) -> float | None:
 
 def stress_index(samples: np.ndarray, sampling_frequency: float) -> float | None:
     """Baevsky's stress index (:func:`baevsky_stress_index`) of the RR intervals of a PPG window."""
-    return baevsky_stress_index(rr_intervals(ppg_beats(samples, sampling_frequency), sampling_frequency))
+    return _cardiac(samples, sampling_frequency)["stress_index"]
 
 
 def _eda(samples: np.ndarray, sampling_frequency: float):  # type: ignore[no-untyped-def]
@@ -218,10 +214,15 @@ def eda_tonic(samples: np.ndarray, sampling_frequency: float) -> float | None:
 
 
 def eda_phasic_peaks_per_minute(samples: np.ndarray, sampling_frequency: float) -> float | None:
-    """Skin-conductance responses per minute of an EDA/GSR window: the ``SCR_Peaks`` that
-    ``neurokit2.eda_process`` finds in the phasic component (neurokit2's default method after Kim K.H. et al.,
-    "Emotion recognition system using short-term monitoring of physiological signals", *Med. Biol. Eng.
-    Comput.* 42 (2004) 419-427), divided by the window's length in minutes. A flat window gives 0."""
+    """Skin-conductance responses per minute of an EDA/GSR window, divided by its length in minutes.
+
+    The ``SCR_Peaks`` that ``neurokit2.eda_process`` finds with its default ``method="neurokit"`` (cleaning,
+    ``eda_phasic`` and ``eda_peaks`` each with their ``"neurokit"`` method; see
+    ``neurokit2.eda.eda_methods``). neurokit2: Makowski D. et al., "NeuroKit2: A Python toolbox for
+    neurophysiological signal processing", *Behavior Research Methods* 53 (2021) 1689-1696,
+    doi:10.3758/s13428-020-01516-y. (Kim K.H. et al. 2004 is a different SCR method of neurokit2,
+    ``method="kim2004"``, not used here.) A flat window gives 0.
+    """
     signal = np.asarray(samples, dtype=float)[:, 0]
     minutes = len(signal) / sampling_frequency / 60.0
     if len(signal) and float(np.ptp(np.nan_to_num(signal))) == 0.0:
@@ -259,16 +260,8 @@ def compute(kind: str, samples: np.ndarray, sampling_frequency: float) -> dict[s
         return dict.fromkeys(functions)
     if kind in ("ppg", "smartwatch"):
         return _cardiac(samples, sampling_frequency)
-    if kind == "eeg":  # both ratios from one PSD (same definitions as the functions)
-        try:
-            powers = eeg_band_powers(samples, sampling_frequency)
-        except Exception:  # noqa: BLE001
-            log.debug("EEG insights failed on a window", exc_info=True)
-            return dict.fromkeys(functions)
-        return {
-            "eeg_engagement": _ratio(powers["beta"], powers["alpha"] + powers["theta"]),
-            "eeg_relaxation": _ratio(powers["alpha"], powers["beta"]),
-        }
+    if kind == "eeg":
+        return _eeg(samples, sampling_frequency)
     values: dict[str, float | None] = {}
     for name, function in functions.items():
         try:
@@ -281,24 +274,33 @@ def compute(kind: str, samples: np.ndarray, sampling_frequency: float) -> dict[s
 
 
 def _cardiac(samples: np.ndarray, sampling_frequency: float) -> dict[str, float | None]:
-    """heart_rate, hrv_rmssd and stress_index from one beat detection (same definitions as the functions)."""
-    import neurokit2 as nk
-
-    values: dict[str, float | None] = dict.fromkeys(FUNCTIONS["ppg"])
+    """The one code path of heart_rate, hrv_rmssd and stress_index: one beat detection, then
+    ``60 / mean(RR)``, :func:`rmssd_ms` and :func:`baevsky_stress_index` of the valid intervals."""
+    values: dict[str, float | None] = {"heart_rate": None, "hrv_rmssd": None, "stress_index": None}
     try:
         peaks = ppg_beats(samples, sampling_frequency)
         rr = rr_intervals(peaks, sampling_frequency)
         if len(rr) < 5:
             return values
         values["heart_rate"] = float(60.0 / rr.mean())
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            rmssd = float(nk.hrv_time(peaks, sampling_rate=sampling_frequency)["HRV_RMSSD"].iloc[0])
-        values["hrv_rmssd"] = rmssd if np.isfinite(rmssd) else None
+        values["hrv_rmssd"] = rmssd_ms(peaks, sampling_frequency)
         values["stress_index"] = baevsky_stress_index(rr)
     except Exception:  # noqa: BLE001
         log.debug("cardiac insights failed on a window", exc_info=True)
-    return values
+    return {k: v if v is None or np.isfinite(v) else None for k, v in values.items()}
+
+
+def _eeg(samples: np.ndarray, sampling_frequency: float) -> dict[str, float | None]:
+    """The one code path of eeg_engagement and eeg_relaxation: one PSD (:func:`eeg_band_powers`)."""
+    try:
+        powers = eeg_band_powers(samples, sampling_frequency)
+    except Exception:  # noqa: BLE001
+        log.debug("EEG insights failed on a window", exc_info=True)
+        return {"eeg_engagement": None, "eeg_relaxation": None}
+    return {
+        "eeg_engagement": _ratio(powers["beta"], powers["alpha"] + powers["theta"]),
+        "eeg_relaxation": _ratio(powers["alpha"], powers["beta"]),
+    }
 
 
 def resolve(insight: str) -> str:

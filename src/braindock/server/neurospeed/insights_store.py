@@ -1,7 +1,9 @@
 """Aggregates of the per-user minute series ``ns_insight_minutes`` for the insight endpoints (``neurospeed.md`` 3.8).
 
 Minutes are whole UTC minutes since the epoch; a local time is ``minute + offset`` (offset in minutes, from
-``local_timezone``). Grouping runs in SQL (``GROUP BY`` integer buckets of the shifted minute: hour, day,
+``local_timezone``) for a fixed offset; for an IANA zone name the day bounds come from ``zoneinfo``
+(:func:`day_span`) and per-row local days / hours from :func:`zone_grouped`.
+Grouping runs in SQL (``GROUP BY`` integer buckets of the shifted minute: hour, day,
 week, hour of the day); months are rolled up from day groups. Every group gives
 ``{"minutes", "samples", "mean", "min", "max"}`` (minutes with a value, computed windows, and the mean of every
 computed value, their minimum and maximum) plus, for ``stress_index``, ``stress_minutes``: minutes whose mean
@@ -10,9 +12,10 @@ is above :data:`~.insight_functions.STRESS_THRESHOLD`.
 
 from __future__ import annotations
 
+import calendar
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -51,9 +54,45 @@ def timezone_offset(value: Any, on: date | None = None, field: str = "local_time
         zone = ZoneInfo(value)
     except (ZoneInfoNotFoundError, ValueError):
         raise NsBadRequest(f"{field} must be an offset like +0200 or a time-zone name, not {value!r}") from None
-    moment = datetime.combine(on or date.today(), datetime.min.time()).replace(hour=12, tzinfo=zone)
+    moment = datetime.combine(on or datetime.now(UTC).date(), datetime.min.time()).replace(hour=12, tzinfo=zone)
     offset = moment.utcoffset()
     return int(offset.total_seconds() // 60) if offset is not None else 0
+
+
+def zone_of(value: Any) -> ZoneInfo | None:
+    """The IANA zone named by ``local_timezone`` (``Europe/Paris``), or ``None`` for a fixed offset / UTC (the
+    value is assumed validated by :func:`timezone_offset`)."""
+    if not isinstance(value, str) or value in ("", "Z", "z", "UTC", "utc", "GMT") or _OFFSET.fullmatch(value.strip()):
+        return None
+    try:
+        return ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        return None
+
+
+def day_span(value: Any, day: date) -> tuple[int, int]:
+    """``[start, stop)`` epoch minutes of the local calendar ``day`` in ``local_timezone`` ``value``: local
+    midnight to the next local midnight, through ``zoneinfo`` for an IANA name (a DST day lasts 23 or 25 hours),
+    a fixed offset otherwise.
+
+    Raises:
+        NsBadRequest: a bad ``local_timezone`` (:func:`timezone_offset`).
+    """
+    zone = zone_of(value)
+    if zone is None:
+        offset = timezone_offset(value, day)
+        return day_minute(day, offset), day_minute(day + timedelta(days=1), offset)
+    start = datetime.combine(day, datetime.min.time()).replace(tzinfo=zone)
+    stop = datetime.combine(day + timedelta(days=1), datetime.min.time()).replace(tzinfo=zone)
+    return int(start.timestamp() // 60), int(stop.timestamp() // 60)
+
+
+def local_hour_of_day(minute: int, value: Any) -> int:
+    """Local hour of the day (0-23) of epoch ``minute`` in ``local_timezone`` ``value`` (per instant, DST-aware)."""
+    zone = zone_of(value)
+    if zone is None:
+        return ((minute + timezone_offset(value)) // 60) % 24
+    return datetime.fromtimestamp(minute * 60, zone).hour
 
 
 def offset_text(offset: int) -> str:
@@ -89,16 +128,46 @@ def week_start(day: date, first: int) -> date:
 
 
 def months_back(day: date, months: int) -> date:
-    """``day`` minus ``months`` calendar months (clamped to the month's last day)."""
+    """``day`` minus ``months`` calendar months (clamped to the month's last day).
+
+    Raises:
+        ValueError: the result would be before 0001-01-01 (the endpoints accept dates from 1970 only).
+    """
     month = day.month - 1 - months
     year = day.year + month // 12
     month = month % 12 + 1
-    for candidate in range(day.day, 0, -1):
-        try:
-            return date(year, month, candidate)
-        except ValueError:
-            continue
-    raise AssertionError("unreachable")
+    if year < 1:
+        raise ValueError(f"{months} months before {day.isoformat()} is before year 1")
+    last = calendar.monthrange(year, month)[1]
+    return date(year, month, min(day.day, last))
+
+
+def zone_grouped(
+    session: Session,
+    user_id: int,
+    start: int | None,
+    end: int | None,
+    bucket: str,
+    value: Any,
+    functions: list[str] | None = None,
+) -> list[Group]:
+    """:func:`grouped` by local ``day`` (key = local days since the epoch) or ``hour_of_day`` in the IANA zone
+    ``value``, per row: the minutes are grouped per UTC hour in SQL, then each hour is put at its own local day /
+    hour with ``zoneinfo`` (DST-aware). Falls back to :func:`grouped` with the fixed offset for a non-IANA value."""
+    zone = zone_of(value)
+    if zone is None:
+        return grouped(session, user_id, start, end, bucket, timezone_offset(value), functions)
+    merged: dict[tuple[int, str], Group] = {}
+    for group in grouped(session, user_id, start, end, "hour", 0, functions):
+        local = datetime.fromtimestamp(group.key * 3600, zone)
+        key = local.hour if bucket == "hour_of_day" else day_number(local.date())
+        current = merged.get((key, group.function))
+        if current is None:
+            group.key = key
+            merged[(key, group.function)] = group
+        else:
+            current.merge(group)
+    return sorted(merged.values(), key=lambda g: (g.key, g.function))
 
 
 @dataclass

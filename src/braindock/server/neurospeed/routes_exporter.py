@@ -27,7 +27,8 @@ from braindock.server.neurospeed.http import authenticate, customer_page, read_b
 
 router = APIRouter(prefix="/api/gateway", tags=["neurospeed: exporter"])
 #: Every route but the signed download link checks the access token before anything else (2.6, 5.3).
-TOKEN = [Depends(require_token)]
+#: Token and the ``recordings`` access flag (every exporter endpoint but the signed download link).
+TOKEN = [Depends(require_token), access.needs("recordings")]
 
 
 def _exporters(request: Request) -> Exporters:
@@ -64,7 +65,6 @@ async def exporter_url(request: Request) -> dict[str, str]:
     def run() -> dict[str, str]:
         with _database(request).session() as session:
             principal = authenticate(request, session)
-            access.require(session, principal.customer.id, "recordings")
             row, _, _ = _exporters(request).get(session, principal.customer, exporter_id)
             return {"url": _exporters(request).link(str(request.base_url), row)}
 
@@ -100,7 +100,7 @@ async def list_exporters(request: Request) -> dict[str, Any]:
         NsBadRequest: bad pager or ``filters`` (400).
         NsUnauthorized, NsForbidden: no valid access token (401) or a user token (403).
     """
-    return await customer_page(request, _exporters(request).list, "recordings")
+    return await customer_page(request, _exporters(request).list)
 
 
 @router.post(
@@ -121,7 +121,6 @@ async def create_exporter(request: Request) -> dict[str, Any]:
     def run() -> tuple[int, dict[str, Any]]:
         with _database(request).session() as session:
             principal = authenticate(request, session)
-            access.require(session, principal.customer.id, "recordings")
             row = _exporters(request).create(session, principal.customer, body)
             _, recorder, username = _exporters(request).get(session, principal.customer, row.id)
             return row.id, exporter_json(row, recorder, username)
@@ -148,7 +147,6 @@ async def delete_exporter(request: Request) -> bool:
     def run() -> bool:
         with _database(request).session() as session:
             principal = authenticate(request, session)
-            access.require(session, principal.customer.id, "recordings")
             row, _, _ = _exporters(request).get(session, principal.customer, exporter_id)
             _exporters(request).delete(session, row)
             return True
@@ -169,7 +167,6 @@ async def get_exporter(request: Request, exporter_id: str) -> dict[str, Any]:
     def run() -> dict[str, Any]:
         with _database(request).session() as session:
             principal = authenticate(request, session)
-            access.require(session, principal.customer.id, "recordings")
             row, recorder, username = _exporters(request).get(session, principal.customer, exporter_id)
             return exporter_json(row, recorder, username)
 

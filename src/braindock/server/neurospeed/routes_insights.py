@@ -8,7 +8,8 @@ insight ids known to the engine (``output$neurobrave_stress2`` = ``stress_index`
 offset like ``+0200`` or ``null`` (UTC).
 
 The answers are aggregates of the user's minute series written by the insight engine (:mod:`.insights_engine`,
-:mod:`.insights_store`); every shape is documented with an example in the README (NeuroSpeed insights). Each
+:mod:`.insights_store`); each POST endpoint's shape is in its docstring (:data:`DOCS`, also the OpenAPI
+description) and with an example in the README (NeuroSpeed insights). Each
 answer has ``user_id`` and ``insight`` (the endpoint's name). A *stress minute* is a minute whose mean
 ``stress_index`` (Baevsky) is above 150, a *rest minute* one at or below it.
 """
@@ -28,15 +29,20 @@ from braindock.server.neurospeed import insights_store as store
 from braindock.server.neurospeed.errors import NsBadRequest, NsNotFound
 from braindock.server.neurospeed.http import authenticate, read_body, require_token
 from braindock.server.neurospeed.insight_functions import FUNCTION_NAMES, STRESS_THRESHOLD, resolve
-from braindock.server.storage.neurospeed_models import NsInsightSettings, NsRecorder
+from braindock.server.storage.neurospeed_models import NsInsightSettings, NsRecorder, NsUser
 
 router = APIRouter(
-    prefix="/api/users/settings/insights", tags=["neurospeed: insights"], dependencies=[Depends(require_token)]
+    prefix="/api/users/settings/insights",
+    tags=["neurospeed: insights"],
+    dependencies=[Depends(require_token), access.needs("insights")],
 )
 
 BOUNDARIES = ("hour", "day", "week", "month")
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _DATE_FIELDS = ("start_date", "end_date", "daily_date", "todays_date")
+#: Accepted dates (inclusive): the minute series starts at the epoch; the upper end leaves room for the
+#: "next day/week/month" arithmetic of the endpoints.
+DATE_RANGE = (date(1970, 1, 1), date(9998, 12, 31))
 
 #: POST endpoint (path after ``/insights``) → body fields besides ``user_id`` (3.8 table).
 POST_FIELDS: dict[str, tuple[str, ...]] = {
@@ -67,7 +73,7 @@ def check_fields(body: dict[str, Any], fields: tuple[str, ...]) -> None:
 
     Raises:
         NsBadRequest: a missing field (only ``local_timezone`` may be ``null``), a date that is not
-            ``YYYY-MM-DD``, or a ``boundry`` outside :data:`BOUNDARIES` (400).
+            ``YYYY-MM-DD`` or outside :data:`DATE_RANGE`, or a ``boundry`` outside :data:`BOUNDARIES` (400).
     """
     for name in fields:
         value = body.get(name)
@@ -81,9 +87,13 @@ def check_fields(body: dict[str, Any], fields: tuple[str, ...]) -> None:
             try:
                 if not isinstance(value, str) or not _DATE.fullmatch(value):
                     raise ValueError
-                date.fromisoformat(value)
+                day = date.fromisoformat(value)
             except ValueError:
                 raise NsBadRequest(f"{name} must be a date YYYY-MM-DD, not {value!r}") from None
+            if not DATE_RANGE[0] <= day <= DATE_RANGE[1]:
+                raise NsBadRequest(
+                    f"{name} must be between {DATE_RANGE[0].isoformat()} and {DATE_RANGE[1].isoformat()}, not {value!r}"
+                )
         if name in ("boundry", "time_type") and value not in BOUNDARIES:
             raise NsBadRequest(f"{name} must be one of {', '.join(BOUNDARIES)}, not {value!r}")
 
@@ -94,8 +104,7 @@ def _target(request: Request, session: Any, user_id: Any) -> int:
     Raises:
         NsUnauthorized (401), NsForbidden: insights access off (403), NsBadRequest (400), NsNotFound (404).
     """
-    principal = authenticate(request, session, customer_only=False)
-    access.require(session, principal.customer.id, "insights")
+    principal = authenticate(request, session, customer_only=False)  # insights flag: the router's dependency
     if principal.user is not None:
         if user_id not in (None, "") and str(user_id) != str(principal.user.id):
             raise NsNotFound(f"user {user_id} not found")
@@ -256,9 +265,18 @@ def _local_day(body: dict[str, Any]) -> tuple[date, int]:
     return day, store.timezone_offset(body.get("local_timezone"), day)
 
 
+def _day_bounds(body: dict[str, Any]) -> tuple[date, int, int, int]:
+    """``(day, offset at its start, start, stop)``: the local day of ``daily_date`` in ``local_timezone`` as epoch
+    minutes ``[start, stop)`` (DST-aware for an IANA name: :func:`~.insights_store.day_span`)."""
+    day = _day(body["daily_date"])
+    start, stop = store.day_span(body.get("local_timezone"), day)
+    return day, store.day_number(day) * store.DAY - start, start, stop
+
+
 def _daily_stress(session: Any, user_id: int, body: dict[str, Any]) -> dict[str, Any]:
-    day, offset = _local_day(body)
-    start, stop = store.day_minute(day, offset), store.day_minute(day + timedelta(days=1), offset)
+    """``daily_stress``: ``stress_index`` minutes of the local day ``[start, stop)`` of :func:`_day_bounds`,
+    grouped per hour; shape in :data:`DOCS`."""
+    day, offset, start, stop = _day_bounds(body)
     hours = store.grouped(session, user_id, start, stop, "hour", offset, ["stress_index"])
     return {
         "date": day.isoformat(),
@@ -283,8 +301,7 @@ def _battery(session: Any, user_id: int, body: dict[str, Any]) -> dict[str, Any]
     current time are not counted."""
     import time
 
-    day, offset = _local_day(body)
-    start, stop = store.day_minute(day, offset), store.day_minute(day + timedelta(days=1), offset)
+    day, offset, start, stop = _day_bounds(body)
     now = int(time.time() // 60)
     minutes = store.stress_by_minute(session, user_id, start, stop)
     level, lowest = BATTERY_START, BATTERY_START
@@ -327,8 +344,7 @@ def _functions_by(groups: list[store.Group]) -> dict[int, dict[str, Any]]:
 
 
 def _hourly(session: Any, user_id: int, body: dict[str, Any]) -> dict[str, Any]:
-    day, offset = _local_day(body)
-    start, stop = store.day_minute(day, offset), store.day_minute(day + timedelta(days=1), offset)
+    day, offset, start, stop = _day_bounds(body)
     by_hour = _functions_by(store.grouped(session, user_id, start, stop, "hour", offset))
     return {
         "date": day.isoformat(),
@@ -345,8 +361,9 @@ def _hourly(session: Any, user_id: int, body: dict[str, Any]) -> dict[str, Any]:
 
 
 def _history_hourly(session: Any, user_id: int, body: dict[str, Any]) -> dict[str, Any]:
-    offset = store.timezone_offset(body.get("local_timezone"))
-    by_hour = _functions_by(store.grouped(session, user_id, None, None, "hour_of_day", offset))
+    value = body.get("local_timezone")
+    offset = store.timezone_offset(value)  # today's (UTC) offset, only reported
+    by_hour = _functions_by(store.zone_grouped(session, user_id, None, None, "hour_of_day", value))
     return {
         "timezone": store.offset_text(offset),
         "data": [{"hour": key, "functions": f} for key, f in sorted(by_hour.items())],
@@ -354,11 +371,16 @@ def _history_hourly(session: Any, user_id: int, body: dict[str, Any]) -> dict[st
 
 
 def _week(session: Any, user_id: int, body: dict[str, Any], back: int = 0) -> dict[str, Any]:
+    """The week containing ``daily_date`` (``back`` weeks earlier): ``{"begin": date, "start", "stop" (epoch
+    minutes from local midnight to local midnight, DST-aware for an IANA name), "offset" (at noon of
+    ``daily_date``, reported), "first", "zone"}``."""
     day, offset = _local_day(body)
     first = store.first_day_of_week(session, user_id)
     begin = store.week_start(day, first) - timedelta(days=7 * back)
-    start, stop = store.day_minute(begin, offset), store.day_minute(begin + timedelta(days=7), offset)
-    return {"begin": begin, "start": start, "stop": stop, "offset": offset, "first": first}
+    value = body.get("local_timezone")
+    start = store.day_span(value, begin)[0]
+    stop = store.day_span(value, begin + timedelta(days=7))[0]
+    return {"begin": begin, "start": start, "stop": stop, "offset": offset, "first": first, "zone": value}
 
 
 def _week_fields(week: dict[str, Any]) -> dict[str, Any]:
@@ -371,10 +393,13 @@ def _week_fields(week: dict[str, Any]) -> dict[str, Any]:
 
 
 def _week_days(session: Any, user_id: int, week: dict[str, Any]) -> list[store.Group]:
+    if store.zone_of(week["zone"]) is not None:
+        return store.zone_grouped(session, user_id, week["start"], week["stop"], "day", week["zone"], ["stress_index"])
     return store.grouped(session, user_id, week["start"], week["stop"], "day", week["offset"], ["stress_index"])
 
 
 def _weekly_average(session: Any, user_id: int, body: dict[str, Any]) -> dict[str, Any]:
+    """``weekly_stress_average``: per-day ``stress_index`` groups of :func:`_week` and their mean."""
     week = _week(session, user_id, body)
     days = _week_days(session, user_id, week)
     summary = _stress_day(days)
@@ -389,6 +414,7 @@ def _weekly_average(session: Any, user_id: int, body: dict[str, Any]) -> dict[st
 
 
 def _weekly_change(session: Any, user_id: int, body: dict[str, Any]) -> dict[str, Any]:
+    """``weekly_stress_change``: mean ``stress_index`` of this week minus the previous one (absolute, percent)."""
     this, previous = _week(session, user_id, body), _week(session, user_id, body, back=1)
     now = _stress_day(_week_days(session, user_id, this))["mean"]
     before = _stress_day(_week_days(session, user_id, previous))["mean"]
@@ -405,6 +431,7 @@ def _weekly_change(session: Any, user_id: int, body: dict[str, Any]) -> dict[str
 
 
 def _weekly_index(session: Any, user_id: int, body: dict[str, Any]) -> dict[str, Any]:
+    """``weekly_stress_index``: share of the week's measured minutes above the stress threshold (percent)."""
     week = _week(session, user_id, body)
     summary = _stress_day(_week_days(session, user_id, week))
     return {
@@ -417,11 +444,19 @@ def _weekly_index(session: Any, user_id: int, body: dict[str, Any]) -> dict[str,
 
 
 def _weekly_time(quiet: bool):  # type: ignore[no-untyped-def]
+    """``weekly_quiet_time`` (``quiet``) / ``weekly_stressful_time``: the local hour of the day with the lowest /
+    highest mean ``stress_index`` of the week (ties: the earlier hour for quiet, the later for stressful)."""
+
     def answer(session: Any, user_id: int, body: dict[str, Any]) -> dict[str, Any]:
         week = _week(session, user_id, body)
-        hours = store.grouped(
-            session, user_id, week["start"], week["stop"], "hour_of_day", week["offset"], ["stress_index"]
-        )
+        if store.zone_of(week["zone"]) is not None:
+            hours = store.zone_grouped(
+                session, user_id, week["start"], week["stop"], "hour_of_day", week["zone"], ["stress_index"]
+            )
+        else:
+            hours = store.grouped(
+                session, user_id, week["start"], week["stop"], "hour_of_day", week["offset"], ["stress_index"]
+            )
         pick = None
         if hours:
             pick = (min if quiet else max)(hours, key=lambda g: (g.total / g.samples, g.key))
@@ -439,8 +474,12 @@ def _weekly_time(quiet: bool):  # type: ignore[no-untyped-def]
 
 
 def _weekly_sleep(best: bool):  # type: ignore[no-untyped-def]
+    """``weekly_best_sleep`` (``best``) / ``weekly_worst_sleep``: stage every not-deleted recording of the user
+    that started in the week (:func:`.sleep.analyse`, cached, one at a time) and pick the highest / lowest sleep
+    efficiency; with the customer's ``recordings`` flag off no recording is read (``sleep: null`` and a reason)."""
+
     def answer(session: Any, user_id: int, body: dict[str, Any], data_dir: Any = None) -> dict[str, Any]:
-        week = _week(session, user_id, {"daily_date": body["daily_date"]})
+        week = _week(session, user_id, {"daily_date": body["daily_date"]})  # UTC weeks
         begin, end = week["start"] * 60, week["stop"] * 60
         rows = session.query(NsRecorder).filter(
             NsRecorder.user_id == user_id,
@@ -450,6 +489,15 @@ def _weekly_sleep(best: bool):  # type: ignore[no-untyped-def]
             NsRecorder.minimum_timestamp < end,
         )
         results, reasons = [], []
+        owner = session.get(NsUser, user_id)
+        if owner is not None and not access.flags(session, owner.customer_id)["recordings"]:
+            # recordings access off: the recordings are not read (200, no result, the reason says why)
+            return {
+                **_week_fields(week),
+                "sleep": None,
+                "recordings_staged": 0,
+                "reason": "recordings access is off for this customer: no recording is read for sleep staging",
+            }
         for row in rows.order_by(NsRecorder.id):
             result, reason = sleep.analyse(data_dir, row.id, row.minimum_timestamp)
             if result is not None:
@@ -487,6 +535,10 @@ def _six_months(session: Any, user_id: int, body: dict[str, Any]) -> tuple[date,
 
 
 def _calendar(kind: str):  # type: ignore[no-untyped-def]
+    """The calendar endpoints over the six months up to ``todays_date`` (UTC days of ``stress_index``):
+    ``graph`` (daily stats), ``with`` / ``without`` (days with at least / fewer than :data:`STRESS_DAY_MINUTES`
+    stress minutes), ``six`` (daily stress percent and mean, and the average percent)."""
+
     def answer(session: Any, user_id: int, body: dict[str, Any]) -> dict[str, Any]:
         first, today, groups = _six_months(session, user_id, body)
         base = {"start_date": first.isoformat(), "end_date": today.isoformat(), "timezone": "+0000"}
@@ -533,6 +585,98 @@ ANSWERS = {
 }
 
 
+_COMMON_ERRORS = """
+
+Raises:
+    NsUnauthorized: no or bad token (401). NsForbidden: the customer's ``insights`` flag is off (403).
+    NsBadRequest: a missing field, a date not ``YYYY-MM-DD`` or outside 1970-01-01..9998-12-31, a bad
+        ``boundry``/``time_type``/``local_timezone``/insight id (400 naming the field).
+    NsNotFound: ``user_id`` is not the token's user / not a user of the customer (404)."""
+
+#: Docstring (and OpenAPI description) of each POST endpoint; every answer also has ``user_id`` and ``insight``.
+DOCS: dict[str, str] = {
+    "alltime": """Stats of one function per ``boundry`` bucket from ``start_date`` to ``end_date`` (UTC, inclusive).
+
+Body: ``{user_id, start_date, end_date, insight_path, boundry: hour|day|week|month}``.
+Returns: ``{"function", "boundry", "start_date", "end_date", "timezone": "+0000", "data": [{"start", "minutes",
+"samples", "mean", "min", "max"}]}``; ``start`` is an ISO time (hour) or date; units those of the function.
+400 also when ``end_date`` is before ``start_date``.""",
+    "daily_stats": """Stats of one function over the day/week/month containing ``daily_date`` (UTC), and per bucket.
+
+Body: ``{user_id, daily_date, insight_id, time_type: hour|day|week|month}`` (week: the user's first day).
+Returns: ``{"function", "time_type", "date", "start_date", "end_date", "timezone", "stats": {"minutes",
+"samples", "mean", "min", "max"}, "data": [{"start", ...stats}]}``.""",
+    "all_daily_stats": """:func:`daily_stats` of every function of the engine at once.
+
+Body: ``{user_id, daily_date, insight_id, time_type}`` (``insight_id`` validated, not used).
+Returns: ``{"time_type", "date", "start_date", "end_date", "timezone", "functions": {name: {"stats", "data"}}}``.""",
+    "stress_baseline": """The user's baseline of one function over all stored minutes (minute means).
+
+Body: ``{user_id, insight_id}``. Returns: ``{"function", "minutes", "baseline" (median), "mean", "sd", "p25",
+"p75"}`` (``null`` without data; units those of the function, 1/s² for ``stress_index``).""",
+    "daily_stress": """Stress of one local day: stress/rest minutes of ``stress_index`` (Baevsky, threshold 150).
+
+Body: ``{user_id, daily_date, local_timezone}`` (``+0200`` or an IANA name: local midnight to midnight, a DST day
+has 23 or 25 hours). Returns: ``{"date", "timezone", "function", "threshold", "measured_minutes",
+"stress_minutes", "rest_minutes", "stress_percent", "mean", "max", "hours": [{"hour" (hours since local
+midnight), ...stats}]}``.""",
+    "battery": """Energy "battery" of one local day (model in :func:`_battery`): percent, 100 at local midnight.
+
+Body: ``{user_id, daily_date, local_timezone}``. Returns: ``{"date", "timezone", "battery", "lowest",
+"stress_minutes", "rest_minutes", "model", "hours": [{"hour", "level"}]}`` (one entry per elapsed local hour;
+minutes after now are not counted).""",
+    "hourly_insights": """Every function's stats per hour of one local day.
+
+Body: ``{user_id, daily_date, local_timezone}``. Returns: ``{"date", "timezone", "data": [{"hour", "start" (ISO
+local), "functions": {name: stats}}]}``.""",
+    "history_hourly_insights": """Every function's stats per local hour of the day (0-23) over the whole history.
+
+Body: ``{user_id, local_timezone}``; an IANA name puts each stored hour at its own local hour (DST-aware), an
+offset shifts all. Returns: ``{"timezone" (today's UTC-date offset), "data": [{"hour", "functions"}]}``.""",
+    "weekly_stress_average": """Mean ``stress_index`` of the week containing ``daily_date`` (user's first day).
+
+Body: ``{user_id, daily_date, local_timezone}``. Returns: ``{"week_start", "week_end", "first_day_of_week",
+"timezone", "function", "average" (1/s²), "measured_minutes", "stress_minutes", "days": [{"date", ...stats}]}``.""",
+    "weekly_stress_change": """Change of the mean ``stress_index`` from the previous week to this one.
+
+Body: ``{user_id, daily_date, local_timezone}``. Returns: week fields, ``"average"``, ``"previous_week_start"``,
+``"previous_average"``, ``"change"`` (1/s²) and ``"change_percent"`` (``null`` without both weeks).""",
+    "weekly_stress_index": """Percent of the week's measured minutes that are stress minutes.
+
+Body: ``{user_id, daily_date, local_timezone}``. Returns: week fields, ``"stress_index"`` (percent or ``null``),
+``"stress_minutes"``, ``"measured_minutes"``, ``"threshold"``.""",
+    "weekly_best_sleep": """The recording of the week with the highest YASA sleep efficiency (:mod:`.sleep`).
+
+Body: ``{user_id, daily_date}``. Returns: week fields, ``"sleep"`` (``{"recorder_id", "start", "minutes",
+"channel", "epochs", "stages" (minutes), "total_sleep_minutes", "sleep_efficiency" (percent)}`` or ``null``),
+``"recordings_staged"``, ``"reason"`` (why nothing was staged: too short, no EEG, unusable timestamps, YASA
+missing, or the customer's ``recordings`` flag off: then no recording is read). Staging is cached per
+recording and runs one at a time.""",
+    "weekly_worst_sleep": """As ``weekly_best_sleep``, the recording with the lowest sleep efficiency.""",
+    "weekly_stressful_time": """The local hour of the day with the highest mean ``stress_index`` in the week.
+
+Body: ``{user_id, daily_date, local_timezone}``. Returns: week fields, ``"function"``, ``"hour"`` (0-23),
+``"start"``/``"end"`` (``HH:00``), ``"mean"`` (1/s²), ``"hours": [{"hour", ...stats}]`` (``null`` without data).""",
+    "weekly_quiet_time": """As ``weekly_stressful_time``, the hour with the lowest mean ``stress_index``.""",
+    "calendar/calendar_stress_graph": """Daily ``stress_index`` stats of the six months up to ``todays_date`` (UTC).
+
+Body: ``{user_id, todays_date}``. Returns: ``{"start_date", "end_date", "timezone", "threshold", "days":
+[{"date", ...stats with stress_minutes}]}``.""",
+    "calendar/dates_of_last_6_month_without_stress": """Measured days of the last six months with fewer than
+5 stress minutes.
+
+Body: ``{user_id, todays_date}``. Returns: ``{"start_date", "end_date", "timezone", "dates": ["YYYY-MM-DD"]}``.""",
+    "calendar/dates_of_last_6_month_with_stress": """Days of the last six months with at least 5 stress minutes.
+
+Body: ``{user_id, todays_date}``. Returns: ``{"start_date", "end_date", "timezone", "dates": ["YYYY-MM-DD"]}``.""",
+    "calendar/calculate_daily_stress_for_6_month": """Stress percent and mean ``stress_index`` of each measured
+day of the last six months, and their average.
+
+Body: ``{user_id, todays_date}``. Returns: ``{"start_date", "end_date", "timezone", "days": [{"date",
+"stress_percent", "mean"}], "average_stress_percent"}``.""",
+}
+
+
 def _post_route(name: str, fields: tuple[str, ...]) -> None:
     answer = ANSWERS[name]
 
@@ -555,8 +699,17 @@ def _post_route(name: str, fields: tuple[str, ...]) -> None:
 
         return await run_in_threadpool(run)
 
-    handler.__doc__ = f"``POST /api/users/settings/insights/{name}`` (``neurospeed.md`` 3.8): see the README."
-    router.add_api_route(f"/{name}", handler, methods=["POST"], summary=f"Insight {name} (README: shape and example)")
+    handler.__doc__ = (
+        f"``POST /api/users/settings/insights/{name}`` (``neurospeed.md`` 3.8). {DOCS[name]}{_COMMON_ERRORS}"
+    )
+    handler.__name__ = "insight_" + name.replace("/", "_")
+    router.add_api_route(
+        f"/{name}",
+        handler,
+        methods=["POST"],
+        summary=f"Insight {name}",
+        description=handler.__doc__,
+    )
 
 
 @router.get("", summary="Summary of every insight function of a user")

@@ -22,7 +22,11 @@ from braindock.server.neurospeed.errors import NsBadRequest
 from braindock.server.neurospeed.http import authenticate, customer_page, read_body, require_token
 from braindock.server.neurospeed.recorder import Recorders, recorder_json
 
-router = APIRouter(prefix="/api/gateway", tags=["neurospeed: recorder"], dependencies=[Depends(require_token)])
+router = APIRouter(
+    prefix="/api/gateway",
+    tags=["neurospeed: recorder"],
+    dependencies=[Depends(require_token), access.needs("recordings")],
+)
 
 
 def _recorders(request: Request) -> Recorders:
@@ -44,7 +48,7 @@ async def list_recorders(request: Request) -> dict[str, Any]:
         NsBadRequest: bad pager or ``filters`` (400).
         NsUnauthorized, NsForbidden: no valid access token (401) or a user token (403).
     """
-    return await customer_page(request, _recorders(request).list, "recordings")
+    return await customer_page(request, _recorders(request).list)
 
 
 @router.post("/recorder", status_code=201, summary="Create a recorder for a user: {username, recorder_name, unlimited}")
@@ -66,7 +70,6 @@ async def create_recorder(request: Request) -> dict[str, Any]:
     def run() -> dict[str, Any]:
         with _database(request).session() as session:
             principal = authenticate(request, session)
-            access.require(session, principal.customer.id, "recordings")
             user = accounts.get_user_by_name(session, principal.customer, username)
             row = _recorders(request).create(
                 session, principal.customer, user, body.get("recorder_name"), body.get("unlimited", "true")
@@ -96,7 +99,6 @@ async def update_recorder(request: Request) -> dict[str, Any]:
     def run() -> dict[str, Any]:
         with _database(request).session() as session:
             principal = authenticate(request, session)
-            access.require(session, principal.customer.id, "recordings")
             row, username = _recorders(request).get(session, principal.customer, recorder_id)
             _recorders(request).set_status(session, row, body.get("status"))
             session.flush()
@@ -123,7 +125,6 @@ async def delete_recorder(request: Request) -> bool:
     def run() -> bool:
         with _database(request).session() as session:
             principal = authenticate(request, session)
-            access.require(session, principal.customer.id, "recordings")
             row, _ = _recorders(request).get(session, principal.customer, recorder_id)
             _recorders(request).delete(session, row)
             return True
@@ -144,7 +145,6 @@ async def get_recorder(request: Request, recorder_id: str) -> dict[str, Any]:
     def run() -> dict[str, Any]:
         with _database(request).session() as session:
             principal = authenticate(request, session)
-            access.require(session, principal.customer.id, "recordings")
             row, username = _recorders(request).get(session, principal.customer, recorder_id)
             return recorder_json(row, username)
 

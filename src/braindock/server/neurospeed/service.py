@@ -35,10 +35,15 @@ class NeuroSpeed:
         self.insights = InsightEngine(lambda: app.state.services.database)
         self.hub.insights = self.insights
         self.hub.raw_data_access = self._raw_data_access
+        self.hub.insights_access = self._insights_access
 
     def _raw_data_access(self, customer_id: int) -> bool:
         with self._app.state.services.database.session() as session:
             return access.flags(session, customer_id)["raw_data"]
+
+    def _insights_access(self, customer_id: int) -> bool:
+        with self._app.state.services.database.session() as session:
+            return access.flags(session, customer_id)["insights"]
 
     def _record(self, session: Any, packet: Any, event: dict[str, Any]) -> None:
         """Hub listener: hand accepted packets to the recorders once they are started."""

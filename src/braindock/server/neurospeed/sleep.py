@@ -10,12 +10,20 @@ resampled to 100 Hz with MNE (YASA needs whole numbers).
 
 Per recording: ``{"recorder_id", "start", "minutes", "epochs", "stages": {"W", "N1", "N2", "N3", "R"} (minutes),
 "total_sleep_minutes", "sleep_efficiency"}`` (percent of epochs not ``W``).
+
+Staging is costly (seconds per night of EEG), so :func:`analyse` runs one staging at a time in the process
+(:data:`_STAGING`, a lock: further requests wait) and caches every outcome, result or reason, in memory per
+recording file (keyed by recorder id, file size and modification time; :data:`CACHE_SIZE` entries, least
+recently used dropped): a stopped recording is staged once. A recording whose timestamps give no positive finite
+sampling frequency (e.g. every timestamp equal) answers a reason, not an error.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
 import warnings
+from collections import OrderedDict
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +38,11 @@ PREFERRED = ("C4", "C3", "CZ", "FZ", "PZ", "OZ")
 STAGES = ("W", "N1", "N2", "N3", "R")
 #: YASA 0.8's stage names (``WAKE``, ``REM``) and older ones → :data:`STAGES`.
 NAMES = {"WAKE": "W", "W": "W", "N1": "N1", "N2": "N2", "N3": "N3", "REM": "R", "R": "R"}
+#: Staging outcomes kept in memory.
+CACHE_SIZE = 256
+_STAGING = threading.Lock()
+_CACHE: OrderedDict[tuple[str, int, int, int], tuple[dict[str, Any] | None, str | None]] = OrderedDict()
+_CACHE_LOCK = threading.Lock()
 
 
 def yasa_available() -> str | None:
@@ -89,14 +102,47 @@ def stage(values_uv: np.ndarray, sampling_frequency: float, channel: str) -> lis
 
 
 def analyse(data_dir: Path, recorder_id: int, start: float | None) -> tuple[dict[str, Any] | None, str | None]:
-    """Stage one recording: ``(result, None)`` or ``(None, reason)`` (too short, no EEG, YASA missing)."""
+    """Stage one recording: ``(result, None)`` or ``(None, reason)`` (too short, no EEG, no usable sampling
+    frequency, YASA missing, staging failed). Cached per recording file, one staging at a time (module docstring);
+    the result dict is a copy the caller may change."""
+    path = recording_dir(data_dir, recorder_id) / FILE_NAME
+    try:
+        stat = path.stat()
+        key: tuple[str, int, int, int] | None = (str(data_dir), recorder_id, stat.st_size, stat.st_mtime_ns)
+    except OSError:
+        key = None
+    with _STAGING:
+        if key is not None:
+            with _CACHE_LOCK:
+                hit = _CACHE.get(key)
+                if hit is not None:
+                    _CACHE.move_to_end(key)
+        if key is None or hit is None:
+            hit = _analyse(data_dir, recorder_id)
+            if key is not None:
+                with _CACHE_LOCK:
+                    _CACHE[key] = hit
+                    while len(_CACHE) > CACHE_SIZE:
+                        _CACHE.popitem(last=False)
+    result, reason = hit
+    return ({**result, "stages": dict(result["stages"]), "start": start} if result is not None else None), reason
+
+
+def _analyse(data_dir: Path, recorder_id: int) -> tuple[dict[str, Any] | None, str | None]:
     eeg = eeg_of_recording(data_dir, recorder_id)
     if eeg is None:
         return None, "no EEG stream in the recording"
     values, stamps, channel = eeg
     if len(stamps) < 2:
         return None, "too few EEG samples"
-    fs = float(1.0 / np.median(np.diff(stamps)))
+    gaps = np.diff(stamps)
+    gaps = gaps[np.isfinite(gaps)]
+    gap = float(np.median(gaps)) if len(gaps) else 0.0
+    if not (np.isfinite(gap) and gap > 0):
+        return None, "the EEG timestamps give no sampling frequency (median spacing not positive)"
+    fs = 1.0 / gap
+    if not np.isfinite(fs):
+        return None, "the EEG timestamps give no sampling frequency (median spacing not positive)"
     fs = float(round(fs)) if abs(fs - round(fs)) < 1e-3 else fs  # float jitter of the timestamps
     minutes = len(values) / fs / 60.0
     if minutes < MIN_MINUTES:
@@ -114,7 +160,7 @@ def analyse(data_dir: Path, recorder_id: int, start: float | None) -> tuple[dict
     sleep = sum(v for k, v in stages.items() if k != "W")
     return {
         "recorder_id": recorder_id,
-        "start": start,
+        "start": None,
         "minutes": round(minutes, 3),
         "channel": channel,
         "epochs": epochs,

@@ -134,6 +134,9 @@ class HiaHub:
         self.insights: Any = None
         #: ``raw_data`` access flag of a customer id (set by ``NeuroSpeed``; ``None``: always on).
         self.raw_data_access: Callable[[int], bool] | None = None
+        #: customer id → its ``insights`` access flag (:mod:`.access`); read once per HIA connection: with the flag
+        #: off the connection gets no insight engine (``output.cognitive_analysis`` stays ``{}``).
+        self.insights_access: Callable[[int], bool] | None = None
         self._register()
         self.downlink = DownlinkRooms(_server(), _server(), self._principal, user_id_lookup(database), credential)
 
@@ -218,6 +221,10 @@ class HiaHub:
         previous = self._by_hia.get((user.id, hia_id))
         session = HiaSession(sid, user.id, user.username, principal.customer.id, hia_id, sensors)
         session.insights = self.insights
+        if self.insights_access is not None and not await asyncio.to_thread(
+            self.insights_access, principal.customer.id
+        ):
+            session.insights = None
         self.sessions[sid] = session
         self._by_hia[(user.id, hia_id)] = sid
         if previous is not None and previous in self.sessions:

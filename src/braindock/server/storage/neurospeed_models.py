@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, String, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from braindock.server.storage.models import Base, utcnow
@@ -136,7 +136,7 @@ class NsInsightMinute(Base):
     __table_args__ = (UniqueConstraint("user_id", "function", "minute"),)
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("ns_users.id", ondelete="CASCADE"), index=True)
-    minute: Mapped[int] = mapped_column(index=True)
+    minute: Mapped[int] = mapped_column(BigInteger, index=True)
     function: Mapped[str] = mapped_column(String(64))
     count: Mapped[int] = mapped_column(default=0)
     total: Mapped[float] = mapped_column(default=0.0)

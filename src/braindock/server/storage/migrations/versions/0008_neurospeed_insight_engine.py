@@ -23,7 +23,7 @@ def upgrade() -> None:
         "ns_insight_minutes",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("user_id", sa.Integer(), nullable=False),
-        sa.Column("minute", sa.Integer(), nullable=False),
+        sa.Column("minute", sa.BigInteger(), nullable=False),
         sa.Column("function", sa.String(length=64), nullable=False),
         sa.Column("count", sa.Integer(), nullable=False),
         sa.Column("total", sa.Double(), nullable=False),
