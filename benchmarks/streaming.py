@@ -647,17 +647,18 @@ def report(args: argparse.Namespace, rows: list[dict[str, Any]], export: dict[st
     """The markdown section and a rich table on the console."""
     console = Console()
     table = Table(title="NeuroSpeed streaming (issue 4)")
-    columns = ("HIAs", "sent/s", "received/s", "lost", "p50 ms", "p99 ms", "max ms", "to server p50/p99 ms")
+    columns = ("HIAs", "insights", "sent/s", "received/s", "lost", "p50 ms", "p99 ms", "max ms", "to server p50/p99 ms")
     for column in (*columns, "server CPU %", "RSS MiB"):
         table.add_column(column, justify="right")
     lines = [
-        "| HIAs | window (s) | packets sent/s | packets received/s | sent | lost | p50 (ms) | p99 (ms) | max (ms) "
-        "| send → server event p50 / p99 (ms) | server CPU (% of one core) | server RSS (MiB) |",
-        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| HIAs | insight engine | window (s) | packets sent/s | packets received/s | sent | lost | p50 (ms) "
+        "| p99 (ms) | max (ms) | send → server event p50 / p99 (ms) | server CPU (% of one core) | server RSS (MiB) |",
+        "|---:|:---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for row in rows:
         table.add_row(
             str(row["hias"]),
+            row.get("insights", "on"),
             f"{row['sent_rate']:.0f}",
             f"{row['received_rate']:.0f}",
             f"{row['lost']}",
@@ -669,7 +670,8 @@ def report(args: argparse.Namespace, rows: list[dict[str, Any]], export: dict[st
             f"{row['rss']:.0f}",
         )
         lines.append(
-            f"| {row['hias']} | {row['seconds']} | {row['sent_rate']:.0f} | {row['received_rate']:.0f} "
+            f"| {row['hias']} | {row.get('insights', 'on')} | {row['seconds']} | {row['sent_rate']:.0f} "
+            f"| {row['received_rate']:.0f} "
             f"| {row['sent']:,} | {row['lost']} | {row['p50']:.1f} | {row['p99']:.1f} | {row['max']:.1f} "
             f"| {row['up_p50']:.1f} / {row['up_p99']:.1f} | {row['cpu']:.0f} | {row['rss']:.0f} |"
         )
@@ -677,7 +679,7 @@ def report(args: argparse.Namespace, rows: list[dict[str, Any]], export: dict[st
     today = datetime.now().strftime("%Y-%m-%d")
     command = f"python benchmarks/streaming.py --hias {args.hias} --seconds {args.seconds}"
     command += f" --export-hours {args.export_hours} --export-repeat {args.export_repeat}"
-    command += f" --client-processes {args.client_processes}"
+    command += f" --client-processes {args.client_processes} --insights {args.insights}"
     out = [
         SECTION,
         "",
@@ -689,12 +691,23 @@ def report(args: argparse.Namespace, rows: list[dict[str, Any]], export: dict[st
         "packet's last-row timestamp (its send time, same host clock), so it includes the server's validation, "
         'band power and fan-out, and both clients\' Python. "send → server event" is the part until the server '
         "stamped the `data` event (`server_timestamp`, after validation and band power): the uplink and the "
-        "server's queue. Lost = packets sent − packets received in the window.",
+        "server's queue. Lost = packets sent − packets received in the window. Insight engine: the customer's "
+        "`insights` access flag (`braindock neurospeed access`), on (the default) or off for the same N.",
         "",
         *lines,
         "",
     ]
-    at_100 = next((row for row in rows if row["hias"] == 100), None)
+    for count in sorted({row["hias"] for row in rows}):
+        by_mode = {row.get("insights", "on"): row for row in rows if row["hias"] == count}
+        if {"on", "off"} <= by_mode.keys():
+            on, off = by_mode["on"], by_mode["off"]
+            per_packet = (on["cpu"] - off["cpu"]) / 100 / max(on["sent_rate"], 1) * 1e6
+            out.append(
+                f"- N = {count}: the insight engine (EEG engagement and relaxation on a 30 s window every 5 s of "
+                f"samples, per stream) costs {on['cpu'] - off['cpu']:+.1f} points of server CPU "
+                f"({per_packet:+.0f} µs per packet); p99 {off['p99']:.1f} → {on['p99']:.1f} ms."
+            )
+    at_100 = next((row for row in rows if row["hias"] == 100 and row.get("insights", "on") == "on"), None)
     if at_100 is not None:
         met = at_100["lost"] == 0 and at_100["p99"] < TARGET_P99_MS
         verdict = "met" if met else "**not met**"
@@ -705,7 +718,10 @@ def report(args: argparse.Namespace, rows: list[dict[str, Any]], export: dict[st
     out.append(f"- {UTF8_NOTE}")
     for row in rows:
         shares = ", ".join(f"{role} {share:.0f} %" for role, share in row["client_cpu"].items())
-        out.append(f"- N = {row['hias']}: client processes' CPU (% of one core, whole streaming period): {shares}.")
+        out.append(
+            f"- N = {row['hias']}, insights {row.get('insights', 'on')}: client processes' CPU (% of one core, whole "
+            f"streaming period): {shares}."
+        )
     for row in rows:
         if row["errors"] or row["disconnects"]:
             out.append(f"- N = {row['hias']}: {row['disconnects']} client disconnects, errors: {row['errors'][:3]}")
@@ -771,10 +787,15 @@ def run(args: argparse.Namespace, work: Path) -> str:
         customer = new_customer(server.data_dir, server.url)
         users = create_users(customer, max(counts, default=0))
         rows = []
+        modes = {"both": ("on", "off"), "on": ("on",), "off": ("off",)}[args.insights]
         for count in counts:
-            print(f"streaming with {count} HIAs ...", flush=True)
-            rows.append(stream_run(server, users[:count], args))
-            time.sleep(2)
+            for mode in modes:
+                # the flag is read when an HIA connects: every run connects its HIAs anew
+                cli(server.data_dir, "neurospeed", "access", EMAIL, "--insights", mode)
+                print(f"streaming with {count} HIAs, insight engine {mode} ...", flush=True)
+                rows.append({**stream_run(server, users[:count], args), "insights": mode})
+                time.sleep(2)
+        cli(server.data_dir, "neurospeed", "access", EMAIL, "--insights", "on")
         export = None
         if args.export_hours > 0:
             print(f"recording and exporting {args.export_hours} h ...", flush=True)
@@ -793,6 +814,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--client-processes", type=int, default=2, help="client processes (1, 2 or an even number)")
     parser.add_argument("--export-hours", type=float, default=1.0, help="hours of recording to export (0: skip)")
     parser.add_argument("--export-repeat", type=int, default=3, help="timed runs of the export and the floor")
+    parser.add_argument(
+        "--insights",
+        choices=("both", "on", "off"),
+        default="both",
+        help="insight engine of the customer (access flag): each N with it on, then off (both), or one of them",
+    )
     parser.add_argument("--write-results", action="store_true", help="write the report into benchmarks/RESULTS.md")
     parser.add_argument("--keep", type=Path, default=None, help="use this work directory and keep it afterwards")
     return run_and_report(parser.parse_args(argv), run, SECTION, "braindock-stream-")
