@@ -16,6 +16,9 @@ row carries its send time (epoch s, the same host clock as the listener); a list
 time minus that timestamp. After ``--warmup`` seconds, packets sent during ``--seconds`` are counted on both
 sides: lost = sent − received (per user, a packet counts when its last-row timestamp is in the window), and the
 server's CPU is ``utime + stime`` of its process from ``/proc/<pid>/stat`` over the window.
+With ``--insights both`` (the default) every N runs twice, with the customer's insight engine on and then off
+(``braindock neurospeed access EMAIL --insights on|off``; the flag is read when an HIA connects), so the engine's
+CPU cost per packet is measured against the same load without it in the same run (issue 10).
 
 **Export.** One more user streams a ``--export-hours`` recording (8 channels × 256 Hz, 64-row packets with
 consecutive timestamps) through ``/hia`` with a recorder running, on 8 connections of that user at 45 packets/s
