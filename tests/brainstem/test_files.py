@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import io
 import struct
+import uuid
 import zipfile
 import zlib
 from pathlib import Path
@@ -376,3 +377,75 @@ def test_store_recovers_after_a_crash(tmp_path: Path) -> None:
         assert sorted(p.name for p in tmp.iterdir()) == []
     finally:
         stop_server(server)
+
+
+def _streamed_form(field: str, filename: str, size: int, boundary: str = "braindock-cap-boundary") -> Any:
+    head = (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="{field}"; filename="{filename}"\r\n'
+        "Content-Type: text/plain\r\n\r\n"
+    ).encode()
+    block = b"q" * 65536
+
+    def chunks() -> Any:
+        yield head
+        for _ in range(size // len(block)):
+            yield block
+        yield f"\r\n--{boundary}--\r\n".encode()
+
+    return chunks(), {"Content-Type": f"multipart/form-data; boundary={boundary}"}
+
+
+def test_upload_caps_follow_the_model_and_rights_come_first(lab: Lab, small_server) -> None:  # type: ignore[no-untyped-def]
+    ada = Files(lab.url, lab.tokens["ada"])
+    protocol = lab.api("ada").create(
+        "personal_attributes/protocol", {"name": uniq("Cap SOP"), "protocol_type": "procedure"}
+    )
+    path = f"/api/private/personal_attributes/protocol/{protocol['id']}/"
+    # protocol.attachment takes 15 MiB: the whole-body cap is 15 MiB + 1 MiB, not 100 MiB per file field
+    content, headers = _streamed_form("attachment", "big.txt", 17 * 1024 * 1024)
+    over = ada.client.patch(path, content=content, headers=headers)
+    assert over.status_code == 413
+    assert str(16 * 1024 * 1024) in over.json()["detail"]
+    declared = ada.send("PATCH", path.removeprefix("/api/private/"), {"attachment": ("b.txt", b"d" * (17 << 20))})
+    assert declared.status_code == 413 and str(16 * 1024 * 1024) in declared.json()["detail"]
+
+    # an oversized upload of someone who may not write the record answers 403/404, not 413: rights come first
+    server, token = small_server
+    server.cli("account", "create", "other-tiny@stem.example", "--password", "tiny-password-2")
+    other = Files(server.url, server.cli("token", "create", "other-tiny@stem.example", "--scope", "BRAINSTEM").strip())
+    owner = httpx.Client(base_url=f"{server.url}/api/", headers={"Authorization": f"Bearer {token}"}, timeout=60)
+    mine = owner.post("private/personal_attributes/protocol/", json={"name": "Mine", "protocol_type": "procedure"})
+    assert mine.status_code == 201
+    for record_id, status in ((mine.json()["protocol"]["id"], 404), (str(uuid.uuid4()), 404)):
+        content, headers = _streamed_form("attachment", "x.txt", 3 * 1024 * 1024)
+        refused = other.client.patch(
+            f"/api/private/personal_attributes/protocol/{record_id}/", content=content, headers=headers
+        )
+        assert refused.status_code == status, refused.text
+    assert mine.json()["protocol"]["attachment"] is None
+    assert (
+        owner.get(f"private/personal_attributes/protocol/{mine.json()['protocol']['id']}/").json()["protocol"][
+            "attachment"
+        ]
+        is None
+    )
+
+
+def test_json_body_has_a_size_cap(small_server) -> None:  # type: ignore[no-untyped-def]
+    server, token = small_server
+    api = httpx.Client(base_url=f"{server.url}/api/", headers={"Authorization": f"Bearer {token}"}, timeout=60)
+    huge = b'{"name": "' + b"n" * (16 * 1024 * 1024) + b'", "protocol_type": "procedure"}'
+    answer = api.post(
+        "private/personal_attributes/protocol/", content=huge, headers={"Content-Type": "application/json"}
+    )
+    assert answer.status_code == 413 and "detail" in answer.json()
+    chunked = api.post(
+        "private/personal_attributes/protocol/",
+        content=iter([huge[i : i + (1 << 20)] for i in range(0, len(huge), 1 << 20)]),
+        headers={"Content-Type": "application/json"},
+    )
+    assert chunked.status_code == 413
+    assert (
+        api.post("private/personal_attributes/protocol/", json={"name": "ok", "protocol_type": "procedure"}).status_code
+        == 201
+    )
