@@ -399,7 +399,8 @@ async def brainstem_api(request: Request, portal: str, app: str, rest: str) -> R
             if request.method in WRITES or (len(parts) == 3 and request.method != "GET"):
                 raise MethodNotAllowed(request.method, "The public portal is read-only.")
         caller = _caller(request, portal)
-        files = FileChanges(_file_store(request))
+        # the first call builds the store and runs its crash recovery (disk and database work): not on the loop
+        files = FileChanges(await run_in_threadpool(_file_store, request))
         try:
             body = None
             if request.method in ("POST", "PATCH", "PUT"):
