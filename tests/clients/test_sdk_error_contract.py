@@ -239,7 +239,7 @@ def test_brainstem_error_has_no_token(server: RunningServer, brainstem_tokens: d
             member.raise_for_status = True
             member.load("session", filters={"name": "secretquery"}, id=missing)
         assert_clean(raised.value, token)
-        assert "secretquery" not in str(raised.value.response.url)
+        assert "secretquery" not in str(raised.value.response.url) and "secretquery" not in str(raised.value)
         # and an SDK error is an OSError (requests.RequestException is one)
         assert isinstance(raised.value, OSError)
 

@@ -202,6 +202,6 @@ def error_for_response(response: httpx.Response, wrapper: Any = None) -> Brainst
         status,
         _decode(response),
         method=request.method if request is not None else "",
-        url=str(request.url) if request is not None else "",
+        url=str(request.url.copy_with(query=None)) if request is not None else "",  # no query string, as NeuroSpeed
         response=wrapper if wrapper is not None else response,
     )
