@@ -258,3 +258,31 @@ def test_neurospeed_error_has_no_token(server: RunningServer) -> None:
         assert_clean(err, token)
     finally:
         customer.close()
+
+
+def test_clean_copies_drop_set_cookie_request_headers_body_and_query() -> None:
+    """The braindock server sends no cookies, so the ``Set-Cookie`` rule is checked on a built httpx answer."""
+    import httpx
+
+    from braindock.clients._requests_compat import response_from_httpx
+    from braindock.clients.brainstem.errors import error_for_response as brainstem_error
+    from braindock.clients.neurospeed.errors import error_for_response as neurospeed_error
+
+    request = httpx.Request(
+        "POST", "https://api.example/x/1?sig=s3cret", headers={"Authorization": "Bearer s3cret"}, content=b"s3cret"
+    )
+    answer = httpx.Response(
+        403,
+        headers=[("Set-Cookie", "session=s3cret"), ("Content-Type", "application/json")],
+        content=b'{"detail": "no", "message": "no"}',
+        request=request,
+    )
+    errors = [
+        braincube_errors.error_for_status(403, {"message": "no"}, method="POST", response=response_from_httpx(answer)),
+        brainstem_error(answer),
+        neurospeed_error(answer),
+    ]
+    for err in errors:
+        assert_clean(err, "s3cret")
+        assert err.response.status_code == 403 and err.response.json()["message"] == "no"
+        assert err.request.method == "POST" and err.request.url == "https://api.example/x/1"
