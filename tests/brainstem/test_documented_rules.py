@@ -176,3 +176,60 @@ def test_sort_by_created_date_as_documented(lab: Lab) -> None:
     oldest_first = ada.items("stem/session", {**params, "sort[]": "created_date"})
     assert [s["id"] for s in oldest_first] == [s["id"] for s in created]
     assert ada.get("private/stem/session/", {"sort[]": "-no_such_field"}).status_code == 400
+
+
+def test_sharing_needs_manage_rights_and_members_are_shown_to_members_only(lab: Lab) -> None:
+    ada, ben, meg = lab.api("ada"), lab.api("ben"), lab.api("meg")
+    setup = ada.create(
+        "personal_attributes/setup", {"name": uniq("Open rig"), "setup_type": lab.catalogue["setuptype"]}
+    )
+    path = f"private/personal_attributes/setup/{setup['id']}/"
+    assert ada.patch(path, {"is_public": True, "users": {"meg@stem.example": {}}}).status_code == 200
+    before = ada.get(path).json()["setup"]
+    # ben reads it (public) but is no member: an empty sharing dictionary is still a sharing change
+    assert ben.get(path).status_code == 200
+    for body in ({"users": {}}, {"groups": {}}):
+        refused = ben.patch(path, body)
+        assert refused.status_code == 403, refused.text
+    assert meg.patch(path, {"users": {}}).status_code == 403  # a plain member does not manage either
+    assert ada.get(path).json()["setup"] == before  # nothing changed, no timestamp bumped
+    # who it is shared with: members see the dictionary, a reader of the public record does not
+    assert set(ada.get(path).json()["setup"]["users"]) == {"ada@stem.example", "meg@stem.example"}
+    assert set(meg.get(path).json()["setup"]["users"]) == {"ada@stem.example", "meg@stem.example"}
+    seen_by_ben = ben.get(path).json()["setup"]
+    assert seen_by_ben["users"] == {} and seen_by_ben["name"] == setup["name"]
+
+
+def test_stored_long_descriptions_survive_being_sent_back(lab: Lab) -> None:
+    import sqlalchemy as sa
+
+    from braindock.config import Settings
+    from braindock.server.storage import brainstem_models as db
+    from braindock.server.storage.database import open_database
+
+    root = lab.api("root")
+    supplier = lab.catalogue["supplier"]
+    legacy = "l" * 800  # stored before the documented 500-character limit was enforced (column 2000 wide)
+    for model, path, extra in (
+        ("consumable", "resources/consumable", {"type": "VirusConstruct"}),
+        ("hardwaredevice", "resources/hardwaredevice", {}),
+    ):
+        record = root.create(path, {"name": uniq("old"), "supplier": supplier, "description": "short", **extra})
+        database = open_database(Settings.load(lab.server.data_dir).database_url)
+        try:
+            with database.session() as session:
+                table = db.TABLES[model]
+                session.execute(sa.update(table).where(table.c.id == record["id"]).values(description=legacy))
+                session.commit()
+        finally:
+            database.dispose()
+        url = f"private/{path}/{record['id']}/"
+        loaded = root.get(url).json()
+        (single,) = loaded.values()
+        assert single["description"] == legacy
+        back = root.patch(url, {"description": single["description"], "name": single["name"] + "-2"})
+        assert back.status_code == 200, back.text
+        (changed,) = back.json().values()
+        assert changed["description"] == legacy and changed["name"] == single["name"] + "-2"
+        longer = root.patch(url, {"description": legacy + "x"})  # a changed description obeys the limit
+        assert longer.status_code == 400 and list(longer.json()) == ["description"]

@@ -5,7 +5,11 @@ from __future__ import annotations
 
 import hashlib
 import io
+import os
 import struct
+import threading
+import time
+import uuid
 import zipfile
 import zlib
 from pathlib import Path
@@ -33,12 +37,16 @@ PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>
 
 
 def docx_bytes() -> bytes:
-    """A minimal Office Open XML word-processing package (``[Content_Types].xml`` first, then ``word/``)."""
+    """A minimal Office Open XML word-processing package (``[Content_Types].xml`` first, then ``word/``); fixed
+    member timestamps, so every call gives the same bytes."""
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w") as package:
-        package.writestr("[Content_Types].xml", '<?xml version="1.0"?><Types/>')
-        package.writestr("_rels/.rels", '<?xml version="1.0"?><Relationships/>')
-        package.writestr("word/document.xml", '<?xml version="1.0"?><document/>')
+        for name, text in (
+            ("[Content_Types].xml", '<?xml version="1.0"?><Types/>'),
+            ("_rels/.rels", '<?xml version="1.0"?><Relationships/>'),
+            ("word/document.xml", '<?xml version="1.0"?><document/>'),
+        ):
+            package.writestr(zipfile.ZipInfo(name, date_time=(2024, 1, 1, 0, 0, 0)), text)
     return out.getvalue()
 
 
@@ -365,6 +373,15 @@ def test_store_recovers_after_a_crash(tmp_path: Path) -> None:
     orphan = tmp / f"{'0' * 64}.feedfacefeedface.trash"
     orphan.write_bytes(b"no row refers to this")
     (tmp / "abandoned.upload").write_bytes(b"half an upload")
+    # a file renamed into place by a request that crashed before its commit: no bs_file row counts it
+    old_orphan = blob_path(data_dir, b"renamed into place, never committed")
+    old_orphan.parent.mkdir(parents=True, exist_ok=True)
+    old_orphan.write_bytes(b"renamed into place, never committed")
+    two_hours_ago = time.time() - 7200
+    os.utime(old_orphan, (two_hours_ago, two_hours_ago))
+    young_orphan = blob_path(data_dir, b"maybe a request still running")  # within the grace period: kept
+    young_orphan.parent.mkdir(parents=True, exist_ok=True)
+    young_orphan.write_bytes(b"maybe a request still running")
     server = start_server(data_dir)
     try:
         files = Files(server.url, token)
@@ -374,5 +391,110 @@ def test_store_recovers_after_a_crash(tmp_path: Path) -> None:
         assert files.get(url).content == note
         assert stored.read_bytes() == note
         assert sorted(p.name for p in tmp.iterdir()) == []
+        assert not old_orphan.exists() and young_orphan.exists()
     finally:
         stop_server(server)
+
+
+def _streamed_form(field: str, filename: str, size: int, boundary: str = "braindock-cap-boundary") -> Any:
+    head = (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="{field}"; filename="{filename}"\r\n'
+        "Content-Type: text/plain\r\n\r\n"
+    ).encode()
+    block = b"q" * 65536
+
+    def chunks() -> Any:
+        yield head
+        for _ in range(size // len(block)):
+            yield block
+        yield f"\r\n--{boundary}--\r\n".encode()
+
+    return chunks(), {"Content-Type": f"multipart/form-data; boundary={boundary}"}
+
+
+def test_upload_caps_follow_the_model_and_rights_come_first(lab: Lab, small_server) -> None:  # type: ignore[no-untyped-def]
+    ada = Files(lab.url, lab.tokens["ada"])
+    protocol = lab.api("ada").create(
+        "personal_attributes/protocol", {"name": uniq("Cap SOP"), "protocol_type": "procedure"}
+    )
+    path = f"/api/private/personal_attributes/protocol/{protocol['id']}/"
+    # protocol.attachment takes 15 MiB: the whole-body cap is 15 MiB + 1 MiB, not 100 MiB per file field
+    content, headers = _streamed_form("attachment", "big.txt", 17 * 1024 * 1024)
+    over = ada.client.patch(path, content=content, headers=headers)
+    assert over.status_code == 413
+    assert str(16 * 1024 * 1024) in over.json()["detail"]
+    declared = ada.send("PATCH", path.removeprefix("/api/private/"), {"attachment": ("b.txt", b"d" * (17 << 20))})
+    assert declared.status_code == 413 and str(16 * 1024 * 1024) in declared.json()["detail"]
+
+    # an oversized upload of someone who may not write the record answers 403/404, not 413: rights come first
+    server, token = small_server
+    server.cli("account", "create", "other-tiny@stem.example", "--password", "tiny-password-2")
+    other = Files(server.url, server.cli("token", "create", "other-tiny@stem.example", "--scope", "BRAINSTEM").strip())
+    owner = httpx.Client(base_url=f"{server.url}/api/", headers={"Authorization": f"Bearer {token}"}, timeout=60)
+    mine = owner.post("private/personal_attributes/protocol/", json={"name": "Mine", "protocol_type": "procedure"})
+    assert mine.status_code == 201
+    for record_id, status in ((mine.json()["protocol"]["id"], 404), (str(uuid.uuid4()), 404)):
+        content, headers = _streamed_form("attachment", "x.txt", 3 * 1024 * 1024)
+        refused = other.client.patch(
+            f"/api/private/personal_attributes/protocol/{record_id}/", content=content, headers=headers
+        )
+        assert refused.status_code == status, refused.text
+    assert mine.json()["protocol"]["attachment"] is None
+    assert (
+        owner.get(f"private/personal_attributes/protocol/{mine.json()['protocol']['id']}/").json()["protocol"][
+            "attachment"
+        ]
+        is None
+    )
+
+
+def test_json_body_has_a_size_cap(small_server) -> None:  # type: ignore[no-untyped-def]
+    server, token = small_server
+    api = httpx.Client(base_url=f"{server.url}/api/", headers={"Authorization": f"Bearer {token}"}, timeout=60)
+    huge = b'{"name": "' + b"n" * (16 * 1024 * 1024) + b'", "protocol_type": "procedure"}'
+    answer = api.post(
+        "private/personal_attributes/protocol/", content=huge, headers={"Content-Type": "application/json"}
+    )
+    assert answer.status_code == 413 and "detail" in answer.json()
+    chunked = api.post(
+        "private/personal_attributes/protocol/",
+        content=iter([huge[i : i + (1 << 20)] for i in range(0, len(huge), 1 << 20)]),
+        headers={"Content-Type": "application/json"},
+    )
+    assert chunked.status_code == 413
+    assert (
+        api.post("private/personal_attributes/protocol/", json={"name": "ok", "protocol_type": "procedure"}).status_code
+        == 201
+    )
+
+
+def test_identical_uploads_at_once_share_one_file(lab: Lab) -> None:
+    """Two simultaneous uploads of the same new bytes: both succeed and count two references to one file."""
+    content = b"# Same bytes\n\n" + uuid.uuid4().hex.encode() + b"\n"
+    paths = [
+        "personal_attributes/protocol/"
+        + lab.api("ada").create("personal_attributes/protocol", {"name": uniq("Same"), "protocol_type": "procedure"})[
+            "id"
+        ]
+        + "/"
+        for _ in range(2)
+    ]
+    answers: list[httpx.Response] = []
+    start = threading.Barrier(2)
+
+    def upload(path: str) -> None:
+        files = Files(lab.url, lab.tokens["ada"])
+        start.wait()
+        answers.append(files.send("PATCH", path, {"attachment": ("same.md", content, "text/markdown")}))
+
+    threads = [threading.Thread(target=upload, args=(path,)) for path in paths]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(answer.status_code for answer in answers) == [200, 200], [a.text for a in answers]
+    assert blob_path(lab.server.data_dir, content).read_bytes() == content
+    assert lab.api("ada").delete(f"private/{paths[0]}").status_code == 204
+    assert blob_path(lab.server.data_dir, content).exists()  # still counted by the second record
+    assert lab.api("ada").delete(f"private/{paths[1]}").status_code == 204
+    assert not blob_path(lab.server.data_dir, content).exists()

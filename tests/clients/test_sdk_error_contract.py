@@ -141,7 +141,8 @@ def test_brainstem_404_403_401(server: RunningServer, brainstem_tokens: dict[str
         answer = owner.load("session", id=missing)
         assert answer.status_code == 404
         err = caught_as_requests(answer.raise_for_status)
-        assert isinstance(err, NotFoundError) and err.status == 404 and err.response is answer
+        assert isinstance(err, NotFoundError) and err.status == 404
+        assert err.response.status_code == answer.status_code and err.response.json() == answer.json()
         assert_response(err, 404, missing)
     with BrainstemClient(token=brainstem_tokens["member"], url=server.url, raise_for_status=True) as member:
         err = caught_as_requests(lambda: member.save("project", id=project_id, data={"description": "member edit"}))
@@ -195,3 +196,93 @@ def test_neurospeed_404_403_401(server: RunningServer) -> None:
     finally:
         customer.close()
         user_auth.close()
+
+
+# -- no credential travels with an exception (review item: the BrainSTEM error carried the Bearer token) -------
+
+
+def assert_clean(err: requests.HTTPError, secret: str) -> None:
+    """Nothing reachable from ``err`` (text, repr, request, response, pickle) holds ``secret`` or a query string."""
+    import pickle
+
+    assert secret not in str(err) and secret not in repr(err)
+    assert err.request is err.response.request
+    assert dict(err.request.headers) == {} and err.request.body is None
+    assert "?" not in str(err.request.url) and "?" not in str(err.response.url)
+    assert "set-cookie" not in {name.lower() for name in err.response.headers}
+    assert secret not in repr(err.response.headers) and secret not in err.response.text
+    blob = pickle.dumps(err)
+    assert secret.encode() not in blob
+    again = pickle.loads(blob)
+    assert again.response.status_code == err.response.status_code and dict(again.request.headers) == {}
+
+
+def test_braincube_error_has_no_token(plant: Plant) -> None:
+    with braincube_sdk(plant, token=plant.other_token) as bob:
+        err = caught_as_requests(
+            lambda: bob.request_ws(f"braincube/{plant.braincube}/braincube/mb/{plant.mb}/extended?x=secretquery")
+        )
+    assert err.response.status_code == 403
+    assert_clean(err, plant.other_token)
+    assert "secretquery" not in str(err.response.url)
+
+
+def test_brainstem_error_has_no_token(server: RunningServer, brainstem_tokens: dict[str, str]) -> None:
+    token = brainstem_tokens["member"]
+    missing = str(uuid.uuid4())
+    with BrainstemClient(token=token, url=server.url) as member:
+        answer = member.load("session", id=missing)
+        err = caught_as_requests(answer.raise_for_status)
+        assert err.response.status_code == 404 and missing in err.response.url
+        assert_clean(err, token)
+        with pytest.raises(BrainstemHTTPError) as raised:
+            member.raise_for_status = True
+            member.load("session", filters={"name": "secretquery"}, id=missing)
+        assert_clean(raised.value, token)
+        assert "secretquery" not in str(raised.value.response.url) and "secretquery" not in str(raised.value)
+        # and an SDK error is an OSError (requests.RequestException is one)
+        assert isinstance(raised.value, OSError)
+
+
+def test_neurospeed_error_has_no_token(server: RunningServer) -> None:
+    acme = new_customer(server)
+    customer = Auth_AS_Customer_handler({"email": acme.email, "password": PASSWORD}, url=server.url)
+    try:
+        customer.login()
+        token = customer._access_token
+        assert token
+        err = caught_as_requests(lambda: UserRoom_Recorder_Handler(customer).get_recorder(987654))
+        assert err.response.status_code == 404
+        assert_clean(err, token)
+        err = caught_as_requests(lambda: UserRoom_Recorder_Exporter_Handler(customer).get_exported_url(987654))
+        assert_clean(err, token)
+    finally:
+        customer.close()
+
+
+def test_clean_copies_drop_set_cookie_request_headers_body_and_query() -> None:
+    """The braindock server sends no cookies, so the ``Set-Cookie`` rule is checked on a built httpx answer."""
+    import httpx
+
+    from braindock.clients._requests_compat import response_from_httpx
+    from braindock.clients.brainstem.errors import error_for_response as brainstem_error
+    from braindock.clients.neurospeed.errors import error_for_response as neurospeed_error
+
+    request = httpx.Request(
+        "POST", "https://api.example/x/1?sig=s3cret", headers={"Authorization": "Bearer s3cret"}, content=b"s3cret"
+    )
+    answer = httpx.Response(
+        403,
+        headers=[("Set-Cookie", "session=s3cret"), ("Content-Type", "application/json")],
+        content=b'{"detail": "no", "message": "no"}',
+        request=request,
+    )
+    errors = [
+        braincube_errors.error_for_status(403, {"message": "no"}, method="POST", response=response_from_httpx(answer)),
+        brainstem_error(answer),
+        neurospeed_error(answer),
+    ]
+    for err in errors:
+        assert_clean(err, "s3cret")
+        assert err.response.status_code == 403 and err.response.json()["message"] == "no"
+        assert err.request.method == "POST" and err.request.url == "https://api.example/x/1"

@@ -9,6 +9,16 @@ clients hand back the ``requests.Response`` itself, ``brainstem.md`` 3.3.3; neur
 :class:`requests.HTTPError` and carry in ``.response`` a genuine :class:`requests.Response` built here from the
 httpx answer (status, reason, headers, body, URL and the request's method and URL, without its headers, so no
 token travels with an exception).
+
+:class:`CleanHTTPError` is the one base the three SDKs' HTTP error classes share: its
+:meth:`~CleanHTTPError._attach_answer` stores in ``.response`` / ``.request`` a *clean copy* of the answer —
+the request's method and URL without the query string, no request headers (no ``Authorization``) and no
+request body; the response's status, reason, body and headers except ``Set-Cookie``. Pickling, ``str()`` and
+``repr()`` of the error therefore never carry the caller's token or session cookie.
+
+Because :class:`requests.HTTPError` derives from :class:`requests.RequestException`, which derives from
+:class:`OSError` (``IOError``), every SDK HTTP error is also an :class:`OSError`: an ``except OSError`` block
+catches API error answers too, exactly as it does for ``requests`` itself.
 """
 
 from __future__ import annotations
@@ -20,10 +30,14 @@ import httpx
 import requests
 from requests.structures import CaseInsensitiveDict
 
-__all__ = ["HTTPError", "request_of", "requests_response", "response_from_httpx"]
+__all__ = ["CleanHTTPError", "HTTPError", "clean_response", "request_of", "requests_response", "response_from_httpx"]
 
 #: The class every SDK HTTP error also derives from.
 HTTPError = requests.exceptions.HTTPError
+
+
+#: Response headers never copied into an error's answer (a session cookie is a credential).
+_DROPPED_HEADERS = frozenset({"set-cookie", "set-cookie2"})
 
 
 def request_of(response: Any) -> Any:
@@ -82,6 +96,8 @@ def requests_response(
     pairs = headers.multi_items() if isinstance(headers, httpx.Headers) else (dict(headers or {}).items())
     merged: CaseInsensitiveDict[str] = CaseInsensitiveDict()
     for name, value in pairs:
+        if name.lower() in _DROPPED_HEADERS:
+            continue
         merged[name] = f"{merged[name]}, {value}" if name in merged else value
     if "content-type" not in merged and body and not isinstance(content, (bytes, str)):
         merged["Content-Type"] = "application/json"
@@ -93,10 +109,11 @@ def requests_response(
     return response
 
 
-def response_from_httpx(response: httpx.Response, *, strip_query: bool = False) -> requests.Response:
+def response_from_httpx(response: httpx.Response, *, strip_query: bool = True) -> requests.Response:
     """The :class:`requests.Response` equivalent of an httpx ``response`` whose body was read (else it is empty).
 
-    ``strip_query`` drops the query string from the URL (e.g. a self-authorising download link's signature).
+    The copy has no request headers nor body and no ``Set-Cookie`` header. ``strip_query`` (default) drops the
+    query string from the URL (e.g. a self-authorising download link's signature).
     """
     try:
         content = response.content
@@ -117,3 +134,67 @@ def response_from_httpx(response: httpx.Response, *, strip_query: bool = False) 
         reason=response.reason_phrase,
         encoding=response.encoding,
     )
+
+
+def _strip_query(url: str) -> str:
+    return url.split("?", 1)[0].split("#", 1)[0]
+
+
+def clean_response(
+    response: Any, *, status: int, body: Any = None, url: str = "", method: str = ""
+) -> requests.Response:
+    """A token-free :class:`requests.Response` copy of an error answer.
+
+    Args:
+        response: an :class:`httpx.Response`, a :class:`requests.Response`, an object wrapping an httpx answer in
+            ``httpx_response`` (the BrainSTEM SDK's ``BrainstemResponse``), or ``None``.
+        status, body, url, method: used to build the answer when ``response`` is ``None``.
+
+    Returns:
+        A :class:`requests.Response` whose ``request`` has only the method and the URL without query string (no
+        headers, no body) and whose headers leave out ``Set-Cookie``.
+    """
+    inner = getattr(response, "httpx_response", None)
+    if isinstance(inner, httpx.Response):
+        response = inner
+    if isinstance(response, httpx.Response):
+        return response_from_httpx(response, strip_query=True)
+    if isinstance(response, requests.Response):
+        request = response.request
+        return requests_response(
+            response.status_code,
+            response.content if response._content is not False else b"",  # type: ignore[attr-defined]
+            headers=response.headers,
+            url=_strip_query(str(response.url or (request.url if request is not None else "") or "")),
+            method=str(getattr(request, "method", "") or ""),
+            reason=response.reason,
+            encoding=response.encoding,
+        )
+    return requests_response(status, body, url=_strip_query(url), method=method)
+
+
+def _rebuild_error(cls: type[BaseException], args: tuple[Any, ...]) -> BaseException:
+    error = cls.__new__(cls)
+    error.args = args
+    return error
+
+
+class CleanHTTPError(requests.HTTPError):
+    """Base of every braindock SDK HTTP error: a :class:`requests.HTTPError` holding a clean answer copy.
+
+    ``response`` is a :class:`requests.Response` built by :func:`clean_response` and ``request`` is
+    ``response.request`` (method and URL without query string only). Also an :class:`OSError`, as every
+    :class:`requests.RequestException` is.
+    """
+
+    def _attach_answer(
+        self, *args: Any, response: Any = None, status: int, body: Any = None, url: str = "", method: str = ""
+    ) -> None:
+        """Initialise the ``requests.HTTPError`` part with ``args`` and store the clean answer copy."""
+        requests.HTTPError.__init__(self, *args)
+        self.response = clean_response(response, status=status, body=body, url=url, method=method)
+        self.request = self.response.request
+
+    def __reduce__(self) -> Any:
+        # pickle without calling __init__ again (the subclasses' signatures differ from ``args``)
+        return (_rebuild_error, (type(self), self.args), self.__dict__)

@@ -27,6 +27,9 @@ anything; the first 300 characters of a non-JSON body are used instead.
 :class:`ApiError` is also a :class:`requests.HTTPError` with the answer in ``response`` (a
 :class:`requests.Response`): braincube-connector 2.8.0 calls ``raise_for_status()`` on every answer
 (``braincube.md`` 2.4), so scripts catch ``requests.HTTPError`` and read ``err.response.status_code``.
+That ``response`` is a clean copy: no request headers or body (no token), no query string, no ``Set-Cookie``.
+As every :class:`requests.RequestException`, an :class:`ApiError` is also an :class:`OSError`, so an
+``except OSError`` block catches API error answers too.
 """
 
 from __future__ import annotations
@@ -35,7 +38,7 @@ from typing import Any
 
 import requests
 
-from braindock.clients._requests_compat import requests_response
+from braindock.clients._requests_compat import CleanHTTPError
 
 __all__ = [
     "ApiError",
@@ -107,7 +110,7 @@ class WireFormatError(BraincubeError):
     """``wire_format="arrow"`` was forced but the server did not answer with an Arrow stream."""
 
 
-class ApiError(BraincubeError, requests.HTTPError):
+class ApiError(BraincubeError, CleanHTTPError):
     """The server answered with an HTTP status >= 400; also a :class:`requests.HTTPError`.
 
     Attributes:
@@ -119,7 +122,7 @@ class ApiError(BraincubeError, requests.HTTPError):
         code: the server's machine-readable ``error`` member, when present.
         response: the answer as a :class:`requests.Response` (``status_code``, ``text``, ``json()``,
             ``headers``, ``url``); built from ``status``/``body`` when none is given.
-        request: ``response.request`` (method and URL only).
+        request: ``response.request`` (method and URL without query string only).
     """
 
     def __init__(
@@ -138,10 +141,8 @@ class ApiError(BraincubeError, requests.HTTPError):
         self.method = method
         self.url = url
         self.code = body.get("error") if isinstance(body, dict) else None
-        requests.HTTPError.__init__(self)
+        self._attach_answer(response=response, status=status, body=body, url=url, method=method)
         self.args = (status, message, body)
-        self.response = response if response is not None else requests_response(status, body, url=url, method=method)
-        self.request = self.response.request
 
     def __str__(self) -> str:
         where = f" on {self.method} {self.url}" if self.url else ""

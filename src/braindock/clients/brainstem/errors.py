@@ -22,7 +22,11 @@ list mapping for validation errors, or the raw text when the body is not JSON.
 
 Every :class:`BrainstemHTTPError` is also a :class:`requests.HTTPError` (what ``response.raise_for_status()``
 raises for scripts of the official clients, whose calls return ``requests.Response`` objects, ``brainstem.md``
-3.3.3), and its ``response`` answers ``status_code``, ``text``, ``json()``, ``headers`` and ``url``.
+3.3.3), and its ``response`` answers ``status_code``, ``text``, ``json()``, ``headers`` and ``url``. That
+``response`` is a clean :class:`requests.Response` copy of the answer: no request headers or body (no
+``Authorization: Bearer`` token), no query string, no ``Set-Cookie``. As every
+:class:`requests.RequestException`, a :class:`BrainstemHTTPError` is also an :class:`OSError`, so an
+``except OSError`` block catches API error answers too.
 """
 
 from __future__ import annotations
@@ -31,9 +35,8 @@ import json
 from typing import Any
 
 import httpx
-import requests
 
-from braindock.clients._requests_compat import request_of, requests_response
+from braindock.clients._requests_compat import CleanHTTPError
 
 __all__ = [
     "AuthenticationError",
@@ -75,17 +78,17 @@ def _decode(response: httpx.Response) -> Any:
         return response.text
 
 
-class BrainstemHTTPError(BrainstemError, requests.HTTPError):
+class BrainstemHTTPError(BrainstemError, CleanHTTPError):
     """An HTTP error answer (status >= 400); also a :class:`requests.HTTPError`.
 
     Attributes:
         status: HTTP status code.
         messages: decoded body — ``{"detail": str}``, ``{"<field>": [str, ...]}`` or text.
         method, url: the request.
-        response: the :class:`~braindock.clients.brainstem.BrainstemResponse` (or raw httpx response), shaped
-            like ``requests.Response`` (``status_code``, ``text``, ``json()``, ``headers``, ``url``); a
-            :class:`requests.Response` built from ``status``/``messages`` when none is given.
-        request: ``response.request``.
+        response: a clean :class:`requests.Response` copy of the answer (``status_code``, ``text``, ``json()``,
+            ``headers``, ``url``; no request headers/body, no query string, no ``Set-Cookie``), built from
+            ``status``/``messages`` when none is given.
+        request: ``response.request`` (method and URL without query string only).
     """
 
     def __init__(
@@ -101,11 +104,7 @@ class BrainstemHTTPError(BrainstemError, requests.HTTPError):
         self.messages = messages
         self.method = method
         self.url = url
-        if response is None:
-            response = requests_response(status, messages, url=url, method=method)
-        requests.HTTPError.__init__(self, self._text())
-        self.response = response
-        self.request = request_of(response)
+        self._attach_answer(self._text(), response=response, status=status, body=messages, url=url, method=method)
 
     @property
     def status_code(self) -> int:
@@ -203,6 +202,6 @@ def error_for_response(response: httpx.Response, wrapper: Any = None) -> Brainst
         status,
         _decode(response),
         method=request.method if request is not None else "",
-        url=str(request.url) if request is not None else "",
+        url=str(request.url.copy_with(query=None)) if request is not None else "",  # no query string, as NeuroSpeed
         response=wrapper if wrapper is not None else response,
     )

@@ -26,7 +26,10 @@ Every HTTP error carries ``status``, the server's ``message`` (the ``message`` o
 ``{"statusCode", "message", "error"}``, 2.7) and the decoded ``body``. It is also a
 :class:`requests.HTTPError` whose ``response`` is a :class:`requests.Response` of the answer
 (``err.response.status_code``, ``.text``, ``.json()``, ``.headers``, ``.url``): the contract the official
-client's own code relies on (it catches ``requests.HTTPError`` and reads ``e.response``, 2.6, 9.1).
+client's own code relies on (it catches ``requests.HTTPError`` and reads ``e.response``, 2.6, 9.1). That
+``response`` is a clean copy: no request headers or body (no token), no query string, no ``Set-Cookie``. As every
+:class:`requests.RequestException`, a :class:`NeuroSpeedHTTPError` is also an :class:`OSError`, so an
+``except OSError`` block catches API error answers too.
 """
 
 from __future__ import annotations
@@ -38,7 +41,7 @@ from typing import Any
 import httpx
 import requests
 
-from braindock.clients._requests_compat import requests_response, response_from_httpx
+from braindock.clients._requests_compat import CleanHTTPError, response_from_httpx
 
 __all__ = [
     "AuthenticationError",
@@ -83,7 +86,7 @@ class AuthenticationError(NeuroSpeedError):
         self.status = status
 
 
-class NeuroSpeedHTTPError(NeuroSpeedError, requests.HTTPError):
+class NeuroSpeedHTTPError(NeuroSpeedError, CleanHTTPError):
     """An HTTP error answer (status >= 400); also a :class:`requests.HTTPError`.
 
     Attributes:
@@ -107,11 +110,14 @@ class NeuroSpeedHTTPError(NeuroSpeedError, requests.HTTPError):
         response: requests.Response | None = None,
     ) -> None:
         where = f" ({method} {url})" if method or url else ""
-        if response is None:
-            response = requests_response(status, body, url=url, method=method)
-        requests.HTTPError.__init__(self, f"HTTP {status}{where}: {message}" if message else f"HTTP {status}{where}")
-        self.response = response
-        self.request = response.request
+        self._attach_answer(
+            f"HTTP {status}{where}: {message}" if message else f"HTTP {status}{where}",
+            response=response,
+            status=status,
+            body=body,
+            url=url,
+            method=method,
+        )
         self.status = status
         self.message = message
         self.body = body
@@ -251,6 +257,4 @@ def error_for_response(response: httpx.Response) -> NeuroSpeedHTTPError:
         request = None
     url = str(request.url.copy_with(query=None)) if request is not None else ""
     method = request.method if request is not None else ""
-    return cls(
-        status, message_of(body), body, method=method, url=url, response=response_from_httpx(response, strip_query=True)
-    )
+    return cls(status, message_of(body), body, method=method, url=url, response=response_from_httpx(response))

@@ -680,7 +680,9 @@ class File(Field):
     sent back as loaded keeps its file (3.1: read-only values in a body are ignored).
 
     Args:
-        kind: ``image`` (PNG, JPEG, GIF, WebP, TIFF, BMP) or ``document`` (see :data:`files.DOCUMENT_TYPES`).
+        kind: ``image`` (PNG, JPEG, GIF, WebP, TIFF, BMP: :data:`files.IMAGE_TYPES`), ``document`` (PDF and the
+            office formats of :data:`files.OFFICE_TYPES`, plus CSV/Markdown/text, :data:`files.TEXT_TYPES`) or
+            ``license`` (both); the accepted formats of each kind are :data:`files.KINDS`.
         max_bytes: a field's own documented cap (15 MiB for ``protocol.attachment``), below the server's
             ``BRAINDOCK_BRAINSTEM_MAX_FILE_BYTES``.
         public: shown on the public portal (``False`` for ``setup.image``: "stays private even when the

@@ -32,14 +32,17 @@ import codecs
 import contextlib
 import hashlib
 import os
+import re
 import secrets
 import tempfile
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
 import filetype
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from braindock.server.brainstem.errors import BrainstemError, Invalid
@@ -74,6 +77,10 @@ KINDS: dict[str, dict[str, str]] = {
     "license": {**OFFICE_TYPES, **IMAGE_TYPES},
 }
 SNIFF_BYTES = 8192
+#: A stored file's name: its SHA-256 in lower-case hex.
+DIGEST = re.compile(r"[0-9a-f]{64}")
+#: Age (seconds) after which a stored file without a ``bs_file`` row is an orphan of a crashed request.
+ORPHAN_GRACE_SECONDS = 3600
 CHUNK = 1024 * 1024
 
 
@@ -203,7 +210,13 @@ class FileStore:
         self.tmp = root / "tmp"
 
     def path(self, sha256: str) -> Path:
-        """Where the file with this digest lives (``sha256/ab/cdef...``)."""
+        """Where the file with this digest lives (``sha256/ab/cdef...``).
+
+        Raises:
+            ValueError: ``sha256`` is not 64 lower-case hex digits (no path outside the store can be named).
+        """
+        if not DIGEST.fullmatch(sha256 or ""):
+            raise ValueError(f"not a SHA-256 hex digest: {sha256!r}")
         return self.blobs / sha256[:2] / sha256[2:]
 
     def stage(self, source: IO[bytes], filename: str | None, kind: str, field_name: str, limit: int) -> Staged:
@@ -237,14 +250,42 @@ class FileStore:
             raise
         return Staged(path, digest.hexdigest(), size, content_type, name)
 
-    def recover(self, session: Session) -> None:
+    def recover(self, session: Session, grace: float = ORPHAN_GRACE_SECONDS) -> None:
         """At the store's first use in a process (before any upload): put back files trashed by a transaction
-        that never committed (a crash), drop trash whose row is gone and abandoned uploads."""
-        if not self.tmp.is_dir():
+        that never committed (a crash), drop trash whose row is gone and abandoned uploads, then delete stored
+        files that no ``bs_file`` row counts (renamed into place by a request that crashed before its commit)
+        once they are older than ``grace`` seconds (a younger one may belong to a request still running)."""
+        if self.tmp.is_dir():
+            self._recover_tmp(session)
+        self._collect_orphans(session, grace)
+
+    def _collect_orphans(self, session: Session, grace: float) -> None:
+        if not self.blobs.is_dir():
             return
+        cutoff = time.time() - grace
+        blob = db.file_blob
+        for folder in self.blobs.iterdir():
+            if not folder.is_dir() or len(folder.name) != 2:
+                continue
+            for entry in folder.iterdir():
+                sha256 = folder.name + entry.name
+                if not DIGEST.fullmatch(sha256):
+                    continue
+                try:
+                    if entry.stat().st_mtime > cutoff:
+                        continue
+                except OSError:
+                    continue
+                if session.scalar(sa.select(blob.c.sha256).where(blob.c.sha256 == sha256)) is None:
+                    with contextlib.suppress(OSError):
+                        entry.unlink()
+
+    def _recover_tmp(self, session: Session) -> None:
         for entry in self.tmp.iterdir():
             if entry.name.endswith(".trash"):
                 sha256 = entry.name.split(".", 1)[0]
+                if not DIGEST.fullmatch(sha256):
+                    continue
                 alive = session.scalar(sa.select(db.file_blob.c.refs).where(db.file_blob.c.sha256 == sha256))
                 final = self.path(sha256)
                 if alive and not final.exists():
@@ -269,19 +310,17 @@ class FileChanges:
     def attach(self, session: Session, staged: Staged) -> str:
         """Count one more reference to the staged file's digest and move it into the store; returns the digest."""
         blob = db.file_blob
-        bumped = session.execute(
-            sa.update(blob).where(blob.c.sha256 == staged.sha256).values(refs=blob.c.refs + 1)
-        ).rowcount
-        if not bumped:
-            session.execute(
-                sa.insert(blob).values(
-                    sha256=staged.sha256,
-                    size=staged.size,
-                    content_type=staged.content_type,
-                    refs=1,
-                    created_at=utcnow(),
-                )
-            )
+        values = {
+            "sha256": staged.sha256,
+            "size": staged.size,
+            "content_type": staged.content_type,
+            "refs": 1,
+            "created_at": utcnow(),
+        }
+        # one statement, so two simultaneous uploads of the same bytes cannot both insert (PostgreSQL, SQLite)
+        upsert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+        statement = upsert(blob).values(**values)
+        session.execute(statement.on_conflict_do_update(index_elements=[blob.c.sha256], set_={"refs": blob.c.refs + 1}))
         final = self.store.path(staged.sha256)
         if final.exists():
             staged.path.unlink(missing_ok=True)

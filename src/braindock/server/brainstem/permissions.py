@@ -451,11 +451,17 @@ def check_write(model: Model, ctx: Ctx, op: str, row: Any = None, new: dict[str,
                 f"You need contributor rights on the {parent.name} {target} to change its {model.plural}.",
             )
     elif kind == "personal":
-        # sharing (``users``/``groups``) is checked member by member: managers may change it (5.4)
+        # sharing (``users``/``groups``) needs manage rights, then is checked member by member (5.4): a reader
+        # sending ``{"users": {}}`` is refused (it would otherwise pass and touch ``updated_at``)
         if op == "delete" or (op == "change" and set(new) - {"users", "groups"}):
             _need(
                 level_on(ctx, model.name, row.id) >= OWNER,
                 f"Only owners of the {model.name} may {'delete it' if op == 'delete' else 'change it'}.",
+            )
+        elif op == "change" and {"users", "groups"} & set(new):
+            _need(
+                level_on(ctx, model.name, row.id) >= MANAGER,
+                f"Only managers or owners of the {model.name} may change who it is shared with.",
             )
     elif kind == "catalogue":
         if op == "delete" or model.access.admin_only:

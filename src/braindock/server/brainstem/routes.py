@@ -40,7 +40,7 @@ from braindock.server.brainstem.errors import (
 )
 from braindock.server.brainstem.fields import AuthGroups, File, Json, ManyToMany, Members, Model, Tags
 from braindock.server.brainstem.files import CHUNK, FileChanges, FileStore, TooLarge, served_type
-from braindock.server.brainstem.permissions import Ctx
+from braindock.server.brainstem.permissions import Ctx, check_write
 from braindock.server.brainstem.query import parse_params
 from braindock.server.brainstem.validators import strict_json
 from braindock.server.errors import Forbidden, Unauthorized
@@ -57,6 +57,8 @@ SQLITE_CACHE_KIB = 32 * 1024
 FORM_TYPES = ("multipart/form-data", "application/x-www-form-urlencoded")
 #: What a multipart body may carry besides its files (the other form fields), bytes.
 FORM_OVERHEAD = 1024 * 1024
+#: Largest JSON request body, bytes (413 above it): far over any record, far under memory trouble.
+MAX_JSON_BYTES = 16 * 1024 * 1024
 
 router = APIRouter()
 router.include_router(auth.router)
@@ -76,7 +78,23 @@ def _caller(request: Request, portal: str) -> Caller | None:
 
 
 async def _body(request: Request) -> Any:
-    raw = await request.body()
+    """The JSON body of a write (``{}`` when empty).
+
+    Raises:
+        TooLarge: more than :data:`MAX_JSON_BYTES` (by ``Content-Length``, or while reading) (413).
+        BadQuery: not JSON (400).
+    """
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > MAX_JSON_BYTES:
+        raise TooLarge(f"The request body is larger than {MAX_JSON_BYTES} bytes.")
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > MAX_JSON_BYTES:
+            raise TooLarge(f"The request body is larger than {MAX_JSON_BYTES} bytes.")
+        chunks.append(chunk)
+    raw = b"".join(chunks)
     if not raw.strip():
         return {}
     try:
@@ -124,6 +142,17 @@ def _form_value(item: Any, key: str, values: list[str]) -> Any:
     return last
 
 
+def _field_limit(item: File, store: FileStore) -> int:
+    return min(store.max_bytes, item.max_bytes or store.max_bytes)
+
+
+def form_cap(model: Model, store: FileStore) -> int:
+    """Largest form body accepted for ``model``, bytes: the sum of its file fields' limits (each the smaller of
+    ``BRAINDOCK_BRAINSTEM_MAX_FILE_BYTES`` and the field's own, e.g. 15 MiB for ``protocol.attachment``) plus
+    :data:`FORM_OVERHEAD` for the text parts."""
+    return sum(_field_limit(item, store) for item in model.fields if isinstance(item, File)) + FORM_OVERHEAD
+
+
 async def _multipart(request: Request, model: Model, files: FileChanges) -> dict[str, Any]:
     """A ``multipart/form-data`` (or URL-encoded form) body as a JSON-like dict: file parts become staged uploads
     (:mod:`.files`).
@@ -135,7 +164,7 @@ async def _multipart(request: Request, model: Model, files: FileChanges) -> dict
     """
     store = files.store
     file_fields = [item for item in model.fields if isinstance(item, File)]
-    cap = store.max_bytes * max(1, len(file_fields)) + FORM_OVERHEAD
+    cap = form_cap(model, store)
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > cap:
         raise TooLarge(f"The request body is larger than {cap} bytes.")
@@ -151,6 +180,7 @@ async def _multipart(request: Request, model: Model, files: FileChanges) -> dict
         return message
 
     try:
+        # Starlette 1.x closes (deletes) the spooled upload files itself when parsing fails, TooLarge included
         form = await Request(request.scope, receive).form(max_files=max(1, len(file_fields)), max_fields=1000)
     except (MultiPartException, HTTPException) as exc:
         raise BadQuery(f"Multipart form parse error - {getattr(exc, 'detail', None) or exc}") from None
@@ -170,7 +200,7 @@ async def _multipart(request: Request, model: Model, files: FileChanges) -> dict
             if len(values) > 1:
                 raise Invalid({key: ["Send one file for this field."]})
             upload = uploads[0]
-            limit = min(store.max_bytes, item.max_bytes or store.max_bytes)
+            limit = _field_limit(item, store)
             staged = await run_in_threadpool(store.stage, upload.file, upload.filename, item.kind, key, limit)
             files.staged.append(staged)
             body[key] = staged
@@ -240,6 +270,42 @@ def _tune(session: Session) -> None:
         connection.info["brainstem_cache"] = True
 
 
+def _ctx(session: Session, request: Request, portal: str, caller: Caller | None, files: FileChanges) -> Ctx:
+    is_admin = False
+    if caller is not None:
+        account = session.get(Account, caller.account_id)
+        is_admin = bool(account is not None and account.is_admin)
+        if portal == "super" and not is_admin:
+            raise PermissionDenied("The super portal is for administrators only.")
+    account_id = caller.account_id if caller else None
+    return Ctx(session, portal, account_id, is_admin, str(request.base_url), files=files)
+
+
+def _precheck_upload(
+    request: Request, portal: str, route: registry.Route, parts: list[str], caller: Caller | None, files: FileChanges
+) -> None:
+    """Before a form body is read: the caller may write this record (PATCH/PUT: it exists and may be changed in
+    its file fields; POST: the model-wide create rule), so a refused upload costs no disk. The full check runs
+    again with the parsed body.
+
+    Raises:
+        NotFound: the record to change is invisible to the caller. PermissionDenied: no write rights.
+    """
+    model = route.model
+    services = request.app.state.services
+    with services.database.session() as session:
+        ctx = _ctx(session, request, portal, caller, files)
+        file_fields = {item.name: None for item in model.fields if isinstance(item, File)}
+        if len(parts) == 1 and request.method == "POST":
+            if not model.creatable:
+                raise MethodNotAllowed(request.method)
+            check_write(model, ctx, "create", None, {})
+        elif len(parts) == 2 and request.method in ("PATCH", "PUT"):
+            row = service.visible_record(ctx, model, service.parse_record_id(model, parts[1]))
+            check_write(model, ctx, "change", row, file_fields)
+        session.rollback()
+
+
 def _handle(
     request: Request, portal: str, route: registry.Route, parts: list[str], body: Any, caller, files: FileChanges
 ) -> Response:
@@ -248,14 +314,7 @@ def _handle(
     with services.database.session() as session:
         try:
             _tune(session)
-            is_admin = False
-            if caller is not None:
-                account = session.get(Account, caller.account_id)
-                is_admin = bool(account is not None and account.is_admin)
-                if portal == "super" and not is_admin:
-                    raise PermissionDenied("The super portal is for administrators only.")
-            account_id = caller.account_id if caller else None
-            ctx = Ctx(session, portal, account_id, is_admin, str(request.base_url), files=files)
+            ctx = _ctx(session, request, portal, caller, files)
             response = _dispatch(request, ctx, route, parts, body)
             session.commit()
         except BaseException:
@@ -340,11 +399,13 @@ async def brainstem_api(request: Request, portal: str, app: str, rest: str) -> R
             if request.method in WRITES or (len(parts) == 3 and request.method != "GET"):
                 raise MethodNotAllowed(request.method, "The public portal is read-only.")
         caller = _caller(request, portal)
-        files = FileChanges(_file_store(request))
+        # the first call builds the store and runs its crash recovery (disk and database work): not on the loop
+        files = FileChanges(await run_in_threadpool(_file_store, request))
         try:
             body = None
             if request.method in ("POST", "PATCH", "PUT"):
                 if request.headers.get("content-type", "").lower().startswith(FORM_TYPES):
+                    await run_in_threadpool(_precheck_upload, request, portal, route, parts, caller, files)
                     body = await _multipart(request, route.model, files)
                 else:
                     body = await _body(request)

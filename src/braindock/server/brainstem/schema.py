@@ -34,6 +34,7 @@ from braindock.server.brainstem.fields import (
     Scalar,
     SchemaVersion,
     Tags,
+    Text,
     Timestamp,
 )
 from braindock.server.brainstem.files import Staged
@@ -144,6 +145,8 @@ def parse_body(model: Model, body: Any, ctx: Ctx, row: Record | None = None, par
             try:
                 value = item.parse(body[item.name])
             except FieldError as exc:
+                if _unchanged_legacy_text(item, body[item.name], row):
+                    continue  # a value stored before its limit was tightened, sent back as loaded
                 errors[item.name] = exc.messages
                 continue
         elif partial or (not creating and not item.required):
@@ -175,6 +178,18 @@ def parse_body(model: Model, body: Any, ctx: Ctx, row: Record | None = None, par
     if errors:
         raise Invalid(errors)
     return changes
+
+
+def _unchanged_legacy_text(item: Field, value: Any, row: Record | None) -> bool:
+    """``value`` is the stored text of a field whose limit was tightened after it was stored (``db_length`` wider
+    than ``max_length``: the consumable/hardware-device descriptions, 500 documented, 2000 stored): the limit
+    applies to creates and changed values only."""
+    if row is None or not isinstance(item, Text) or not isinstance(value, str) or not item.column:
+        return False
+    if not (item.db_length and item.max_length and item.db_length > item.max_length):
+        return False
+    stored = row.get(item.column)
+    return isinstance(stored, str) and value.strip() == stored
 
 
 def _file_value(item: File, body: dict[str, Any], changes: Changes) -> None:

@@ -41,7 +41,7 @@ from braindock.server.brainstem.fields import (
     Scalar,
     Tags,
 )
-from braindock.server.brainstem.permissions import Ctx, visible
+from braindock.server.brainstem.permissions import Ctx, granted, visible
 from braindock.server.brainstem.query import IncludeTree
 from braindock.server.brainstem.schema import Record
 from braindock.server.storage import brainstem_models as db
@@ -148,6 +148,12 @@ class Renderer:
             .where(grant.c.model == model.name, grant.c.record_id.in_([str(i) for i in ids]))
             .order_by(name)
         )
+        if model.access.kind == "personal" and not self.ctx.superuser:
+            # who a personal attribute is shared with (member e-mails) is for its members only: a reader who
+            # sees the record because it is public gets ``{}`` (5.4: sharing is managed by its members)
+            mine = granted(self.ctx, model.name).where(db.grant.c.record_id.in_([str(i) for i in ids]))
+            allowed = set(self.session.scalars(mine)) if self.ctx.account_id is not None else set()
+            query = query.where(grant.c.record_id.in_(allowed))
         for record_id, principal, level in self.session.execute(query):
             result[record_id][principal] = flags(level)
         return result
