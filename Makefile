@@ -39,6 +39,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/braindata.py
 	$(BIN)/python benchmarks/brainstem.py
 	$(BIN)/python benchmarks/streaming.py
+	$(BIN)/python benchmarks/insights.py
 	$(BIN)/python benchmarks/crash_loss.py --trials 3
 
 # the streaming load for 10 minutes, every user recorded: server memory over time and losses (about 13 minutes);
