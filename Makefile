@@ -25,8 +25,10 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks
 	$(BIN)/ruff format --check src tests benchmarks
-	# three workers on two cores: most tests wait on servers and subprocesses; one file per worker at a time
-	$(BIN)/python -m pytest -n 3 --dist loadfile --durations=15
+	# three workers on two cores: most tests wait on servers and subprocesses; one file per worker at a time;
+	# then the timing-sensitive tests (marker serial) with the machine to themselves
+	$(BIN)/python -m pytest -n 3 --dist loadfile --durations=15 -m "not serial"
+	$(BIN)/python -m pytest -m serial
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks

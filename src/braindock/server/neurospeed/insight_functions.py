@@ -184,16 +184,27 @@ def stress_index(samples: np.ndarray, sampling_frequency: float) -> float | None
     return _cardiac(samples, sampling_frequency)["stress_index"]
 
 
-def _eda(samples: np.ndarray, sampling_frequency: float):  # type: ignore[no-untyped-def]
+def _electrodermal(samples: np.ndarray, sampling_frequency: float) -> dict[str, float | None]:
+    """The one code path of :func:`eda_tonic` and :func:`eda_phasic_peaks_per_minute`: one
+    ``neurokit2.eda_process`` of the window's first channel, then the mean of ``EDA_Tonic`` and the count of
+    ``SCR_Peaks`` per minute. A flat window gives its constant value and 0 responses; an empty or too short one
+    gives ``None`` for both."""
     import neurokit2 as nk
 
     signal = np.nan_to_num(np.asarray(samples, dtype=float)[:, 0])
-    if len(signal) < 3 or float(np.ptp(signal)) == 0.0:
-        return None
+    minutes = len(signal) / sampling_frequency / 60.0
+    if len(signal) and float(np.ptp(signal)) == 0.0:
+        return {"eda_tonic": float(signal[0]), "eda_phasic_peaks_per_minute": 0.0}
+    if len(signal) < 3 or minutes <= 0:
+        return {"eda_tonic": None, "eda_phasic_peaks_per_minute": None}
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         frame, _ = nk.eda_process(signal, sampling_rate=sampling_frequency)
-    return frame
+    tonic = float(frame["EDA_Tonic"].mean())
+    return {
+        "eda_tonic": tonic if np.isfinite(tonic) else None,
+        "eda_phasic_peaks_per_minute": float(frame["SCR_Peaks"].sum() / minutes),
+    }
 
 
 def eda_tonic(samples: np.ndarray, sampling_frequency: float) -> float | None:
@@ -203,14 +214,7 @@ def eda_tonic(samples: np.ndarray, sampling_frequency: float) -> float | None:
     tonic = the < 0.05 Hz component; Boucsein W., *Electrodermal Activity*, 2nd ed., Springer 2012) and the mean
     of ``EDA_Tonic``. A flat window gives its constant value.
     """
-    signal = np.asarray(samples, dtype=float)[:, 0]
-    if len(signal) and float(np.ptp(np.nan_to_num(signal))) == 0.0:
-        return float(np.nan_to_num(signal)[0])
-    frame = _eda(samples, sampling_frequency)
-    if frame is None:
-        return None
-    value = float(frame["EDA_Tonic"].mean())
-    return value if np.isfinite(value) else None
+    return _electrodermal(samples, sampling_frequency)["eda_tonic"]
 
 
 def eda_phasic_peaks_per_minute(samples: np.ndarray, sampling_frequency: float) -> float | None:
@@ -223,14 +227,7 @@ def eda_phasic_peaks_per_minute(samples: np.ndarray, sampling_frequency: float) 
     doi:10.3758/s13428-020-01516-y. (Kim K.H. et al. 2004 is a different SCR method of neurokit2,
     ``method="kim2004"``, not used here.) A flat window gives 0.
     """
-    signal = np.asarray(samples, dtype=float)[:, 0]
-    minutes = len(signal) / sampling_frequency / 60.0
-    if len(signal) and float(np.ptp(np.nan_to_num(signal))) == 0.0:
-        return 0.0
-    frame = _eda(samples, sampling_frequency)
-    if frame is None or minutes <= 0:
-        return None
-    return float(frame["SCR_Peaks"].sum() / minutes)
+    return _electrodermal(samples, sampling_frequency)["eda_phasic_peaks_per_minute"]
 
 
 Function = Callable[[np.ndarray, float], float | None]
@@ -250,7 +247,8 @@ FUNCTION_NAMES: tuple[str, ...] = tuple(dict.fromkeys(n for kind in ("eeg", "ppg
 def compute(kind: str, samples: np.ndarray, sampling_frequency: float) -> dict[str, float | None]:
     """Every function of device ``kind`` on one window: ``{name: value or None}`` (``{}`` for other kinds).
 
-    The PPG functions share one beat detection, the EEG ones one PSD. A function that raises gives ``None``
+    The PPG functions share one beat detection, the EEG ones one PSD, the EDA ones one ``eda_process``. A
+    function that raises gives ``None``
     (logged at DEBUG).
     """
     functions = FUNCTIONS.get(kind)
@@ -262,6 +260,12 @@ def compute(kind: str, samples: np.ndarray, sampling_frequency: float) -> dict[s
         return _cardiac(samples, sampling_frequency)
     if kind == "eeg":
         return _eeg(samples, sampling_frequency)
+    if kind in ("eda", "gsr"):
+        try:
+            return _electrodermal(samples, sampling_frequency)
+        except Exception:  # noqa: BLE001 - a window a library cannot analyse has no value
+            log.debug("electrodermal insights failed on a window", exc_info=True)
+            return dict.fromkeys(functions)
     values: dict[str, float | None] = {}
     for name, function in functions.items():
         try:
