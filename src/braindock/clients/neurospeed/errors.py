@@ -137,18 +137,6 @@ class ValidationError(NeuroSpeedHTTPError, ValueError):
 class UnauthorizedError(NeuroSpeedHTTPError, AuthenticationError):
     """401 from a protected endpoint even after refreshing the access token once (2.6)."""
 
-    def __init__(
-        self,
-        status: int,
-        message: str,
-        body: Any = None,
-        *,
-        method: str = "",
-        url: str = "",
-        response: requests.Response | None = None,
-    ) -> None:
-        NeuroSpeedHTTPError.__init__(self, status, message, body, method=method, url=url, response=response)
-
 
 class PermissionDenied(NeuroSpeedHTTPError):
     """403: e.g. a user token on a customer-only endpoint, or a forged/expired download link."""
